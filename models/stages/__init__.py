@@ -1,0 +1,33 @@
+"""Stage types. Importing this package registers the core types."""
+
+from __future__ import annotations
+
+from models.stages.core import (
+    PRECONDITION_TYPES,
+    CheckPreconditionsStage,
+    EvaluateVariablesStage,
+    JudgmentInput,
+    ManualJudgmentStage,
+    PipelineStage,
+    Precondition,
+    Variable,
+    WaitStage,
+    WaitUntilStage,
+    precondition_type,
+)
+from models.stages.webhook import WebhookStage
+
+__all__ = [
+    "PRECONDITION_TYPES",
+    "CheckPreconditionsStage",
+    "EvaluateVariablesStage",
+    "JudgmentInput",
+    "ManualJudgmentStage",
+    "PipelineStage",
+    "Precondition",
+    "Variable",
+    "WaitStage",
+    "WaitUntilStage",
+    "WebhookStage",
+    "precondition_type",
+]
