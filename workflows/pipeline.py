@@ -1,0 +1,799 @@
+"""The pipeline workflow: one durable Temporal workflow per execution (Spinnaker's Orca).
+
+It runs the stage graph with Orca's statuses and failure rules, and takes
+people's messages: ``judge`` (update and signal), ``pause``, ``resume``,
+``cancel``, ``skip_wait`` and ``restart_stage``. The ``status`` query returns
+the execution view of ``gennaker status --json``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
+
+with workflow.unsafe.imports_passed_through():
+    from models.errors import ExpressionError, PipelineError
+    from models.execution import ExecutionView
+    from models.graph import StageGraph
+    from models.ids import gate_workflow_id
+    from models.loading import _strip_expressions, parse_stage
+    from models.pipeline import Pipeline, Trigger
+    from models.run import (
+        ActionRequest,
+        GateTicket,
+        JudgeRequest,
+        PipelineRunInput,
+        RestartRequest,
+        SkipWaitRequest,
+        TaskQueues,
+    )
+    from models.search import SEARCH
+    from models.settings import WorkerSettings
+    from models.stage import GenericStage
+    from models.status import Status
+    from workflows.dag import failure_status, final_status, ready_stages
+    from workflows.expressions import ExpressionScope, evaluate_condition, render
+    from workflows.outputs import cap_outputs
+    from workflows.runtime import StageRuntime, build_scope, execution_view, stage_view
+
+import workflows.stages  # noqa: F401  (registers the core handlers)
+from workflows import details as ui
+from workflows.stages.base import HANDLERS, StageFailed, StageHandler, StageResult
+from workflows.stages.context import StageContext
+from workflows.stages.windows import wait_for_window
+
+__all__ = ["PipelineWorkflow"]
+
+
+def _ms() -> int:
+    return int(workflow.now().timestamp() * 1000)
+
+
+@workflow.defn(name="Pipeline")
+class PipelineWorkflow:
+    """Runs one pipeline execution. See the module docstring for its messages."""
+
+    @workflow.init
+    def __init__(self, input: PipelineRunInput) -> None:
+        self._input = input
+        self._id = workflow.info().workflow_id
+        self._pipeline = input.pipeline
+        self._graph = StageGraph.build(
+            (s["refId"], s.get("requisiteStageRefIds") or []) for s in input.pipeline.stages
+        )
+        self._stages: dict[str, StageRuntime] = {}
+        for raw in input.pipeline.stages:
+            cleaned, _ = _strip_expressions(raw)
+            spec = GenericStage.model_validate(cleaned)
+            self._stages[spec.ref_id] = StageRuntime(raw=raw, spec=spec)
+        self._contexts: dict[str, StageContext] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._stopping: set[str] = set()
+        self._status = Status.NOT_STARTED
+        self._start_time: int | None = None
+        self._end_time: int | None = None
+        self._paused: dict[str, Any] | None = None
+        self._is_paused = False
+        self._canceled: dict[str, Any] | None = None
+        self._halting = False
+        self._wake = False
+        self._settings: WorkerSettings | None = None
+        self._gate_held = False
+        self._gate_state: str | None = None
+        self._awaiting_judgment = False
+        if input.resume is not None:
+            self._restore(input.resume)
+        if input.restart is not None:
+            self._reset_from(self._stage_key(input.restart.stage), input.restart.user)
+
+    # -- the run --------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: PipelineRunInput) -> ExecutionView:
+        """Run the pipeline to its end; fail the workflow when it ends TERMINAL or CANCELED."""
+        if self._start_time is None:
+            self._start_time = _ms()
+        workflow.set_current_details(self._details())
+        try:
+            if self._pipeline.concurrency_limit > 0 and self._canceled is None:
+                await self._wait_for_slot()
+            if self._canceled is None:
+                self._set_status(Status.RUNNING)
+                await self._schedule()
+        except asyncio.CancelledError:
+            # Temporal's own cancel (the Web UI's button): clean up like a `cancel`.
+            self._request_cancel(ActionRequest(user="temporal", reason="workflow cancel requested"))
+            await self._drain()
+            await self._finish()
+            raise
+        await self._finish()
+        view = self.status()
+        if self._status == Status.SUCCEEDED:
+            return view
+        raise ApplicationError(
+            self._failure_message(),
+            view.public(),
+            type=f"Pipeline{self._status.title().replace('_', '')}",
+            non_retryable=True,
+        )
+
+    async def _schedule(self) -> None:
+        while True:
+            if self._canceled is not None or self._halting:
+                for ref in list(self._tasks):
+                    self._cancel_stage(ref)
+            elif not self._is_paused:
+                statuses = {ref: s.status for ref, s in self._stages.items()}
+                for ref in ready_stages(self._graph, statuses):
+                    self._launch(ref)
+            if not self._tasks:
+                statuses = {ref: s.status for ref, s in self._stages.items()}
+                stopping = self._canceled is not None or self._halting
+                if stopping or not ready_stages(self._graph, statuses):
+                    if not self._is_paused or stopping:
+                        return
+            self._wake = False
+            await workflow.wait_condition(lambda: self._wake)
+
+    def _cancel_stage(self, ref: str) -> None:
+        """Cancel a running stage once; its handler then cleans up."""
+        if ref in self._stopping or ref not in self._tasks:
+            return
+        self._stopping.add(ref)
+        ctx = self._contexts.get(ref)
+        if ctx is not None:
+            ctx.cancelling = True
+        self._tasks[ref].cancel()
+
+    async def _drain(self) -> None:
+        for ref in list(self._tasks):
+            self._cancel_stage(ref)
+        while self._tasks:
+            self._wake = False
+            await workflow.wait_condition(lambda: self._wake or not self._tasks)
+
+    async def _finish(self) -> None:
+        if self._gate_held or self._gate_state == "queued":
+            await self._release_slot()
+        statuses = {ref: s.status for ref, s in self._stages.items()}
+        if self._canceled is not None:
+            status = Status.CANCELED
+        else:
+            status = final_status(statuses, {ref: s.flags for ref, s in self._stages.items()})
+        self._end_time = _ms()
+        self._set_status(status)
+        if self._input.saved:
+            await self._fire_dependents()
+
+    def _failure_message(self) -> str:
+        failed = [s for s in self._stages.values() if s.status in (Status.TERMINAL, Status.STOPPED)]
+        where = "; ".join(f"stage {s.spec.display}: {s.error}" for s in failed if s.error)
+        if self._canceled is not None:
+            reason = self._canceled.get("cancellationReason") or "no reason given"
+            return f"canceled by {self._canceled.get('canceledBy')}: {reason}"
+        return f"pipeline {self._pipeline.key} ended {self._status}" + (
+            f": {where}" if where else ""
+        )
+
+    # -- stages -------------------------------------------------------------------------------
+
+    def _launch(self, ref: str) -> None:
+        stage = self._stages[ref]
+        stage.status = Status.RUNNING
+        stage.start_time = _ms()
+        stage.end_time = None
+        stage.error = None
+        stage.runs += 1
+        self._tasks[ref] = asyncio.create_task(self._run_stage(ref))
+
+    async def _run_stage(self, ref: str) -> None:
+        stage = self._stages[ref]
+        ctx = StageContext(self, ref, stage.spec.name, stage.spec.type)
+        ctx.context.update({k: v for k, v in stage.context.items() if k == "restartDetails"})
+        self._contexts[ref] = ctx
+        self._refresh()
+        try:
+            status, outputs, error = await self._execute(stage, ctx)
+        except asyncio.CancelledError:
+            status, outputs, error = Status.CANCELED, dict(ctx.outputs), self._cancel_note()
+        if ctx.cancelling and not ctx.timed_out:
+            # However the handler ended (a cancelled activity may surface as an error).
+            status, error = Status.CANCELED, self._cancel_note()
+        self._stopping.discard(ref)
+        stage.status = status
+        stage.outputs = cap_outputs(outputs)
+        stage.context = dict(ctx.context)
+        stage.context.pop("awaitingJudgment", None)
+        stage.error = error
+        stage.details = None
+        stage.end_time = _ms()
+        if status == Status.TERMINAL:
+            self._halting = True
+        self._tasks.pop(ref, None)
+        self._contexts.pop(ref, None)
+        self._refresh()
+
+    def _cancel_note(self) -> str:
+        if self._canceled is not None:
+            return f"canceled by {self._canceled.get('canceledBy')}"
+        return "canceled: another branch failed the pipeline"
+
+    async def _execute(
+        self, stage: StageRuntime, ctx: StageContext
+    ) -> tuple[Status, dict[str, Any], str | None]:
+        spec = stage.spec
+        if spec.stage_enabled is not None:
+            try:
+                enabled = evaluate_condition(
+                    spec.stage_enabled.expression, self.expression_scope(spec.ref_id)
+                )
+            except ExpressionError as err:
+                ctx.context["stageEnabledError"] = str(err)
+                enabled = False
+            if not enabled:
+                return Status.SKIPPED, {}, None
+        if spec.restrict_execution_during_time_window and spec.restricted_execution_window:
+            await wait_for_window(spec.restricted_execution_window, ctx, self._input.trigger.type)
+        handler = HANDLERS[spec.type]
+        # Some handlers evaluate fields themselves (in order, with earlier results in scope).
+        raw_fields: frozenset[str] = getattr(handler, "raw_fields", frozenset())
+        rendered, failures = render(
+            {k: v for k, v in stage.raw.items() if k not in raw_fields},
+            self.expression_scope(spec.ref_id),
+        )
+        rendered.update({k: stage.raw[k] for k in raw_fields if k in stage.raw})
+        if failures:
+            ctx.context["expressionEvaluationSummary"] = {f.expression: f.reason for f in failures}
+            if spec.fail_on_failed_expressions:
+                reasons = "; ".join(f"{f.expression}: {f.reason}" for f in failures)
+                return failure_status(stage.flags), {}, f"failed expressions: {reasons}"
+        try:
+            typed = parse_stage(rendered, f"stage {spec.ref_id}")
+        except PipelineError as err:
+            return failure_status(stage.flags), {}, str(err)
+        ctx.context.update(
+            {
+                k: v
+                for k, v in rendered.items()
+                if k not in ("refId", "requisiteStageRefIds", "type", "name")
+            }
+        )
+        timeout_ms = spec.stage_timeout_ms or handler.default_timeout_ms
+        try:
+            result = await self._supervise(handler, typed, ctx, timeout_ms)
+        except StageFailed as err:
+            flags = stage.flags
+            if err.fail_pipeline is not None:
+                # Either the stage or the check saying "don't fail the pipeline" wins.
+                flags = type(flags)(
+                    fail_pipeline=err.fail_pipeline and flags.fail_pipeline,
+                    continue_pipeline=flags.continue_pipeline,
+                    complete_other_branches_then_fail=flags.complete_other_branches_then_fail,
+                )
+            return failure_status(flags), {**ctx.outputs, **err.outputs}, str(err)
+        except (ActivityError, ChildWorkflowError) as err:
+            return failure_status(stage.flags), dict(ctx.outputs), _describe(err)
+        except ApplicationError as err:
+            return failure_status(stage.flags), dict(ctx.outputs), err.message
+        return result.status, {**ctx.outputs, **result.outputs}, None
+
+    async def _supervise(
+        self, handler: StageHandler, typed: Any, ctx: StageContext, timeout_ms: int | None
+    ) -> StageResult:
+        """Run the handler; fail it after ``timeout_ms`` of running time (pauses excluded)."""
+        task = asyncio.create_task(self._guarded(handler, typed, ctx))
+        if not timeout_ms:
+            return await task
+        remaining = timeout_ms / 1000
+        try:
+            while not task.done():
+                if self._is_paused:
+                    await workflow.wait_condition(lambda: task.done() or not self._is_paused)
+                    continue
+                started = workflow.time()
+                try:
+                    await workflow.wait_condition(
+                        lambda: task.done() or self._is_paused, timeout=remaining
+                    )
+                except TimeoutError:
+                    ctx.cancelling = ctx.timed_out = True
+                    task.cancel()
+                    await workflow.wait([task])
+                    raise StageFailed(
+                        f"stage timed out after {_duration(timeout_ms)} of running time"
+                    ) from None
+                remaining -= workflow.time() - started
+        except asyncio.CancelledError:
+            task.cancel()
+            await workflow.wait([task])
+            raise
+        return task.result()
+
+    async def _guarded(self, handler: StageHandler, typed: Any, ctx: StageContext) -> StageResult:
+        try:
+            return await handler.run(typed, ctx)
+        except BaseException:
+            if ctx.cancelling:
+                # Clean up before the stage is marked CANCELED (or timed out).
+                try:
+                    await handler.on_cancel(typed, ctx)
+                except Exception as err:  # noqa: BLE001 - recorded; the cancel itself goes on
+                    ctx.context["cleanupError"] = _describe(err)
+                    workflow.logger.warning("clean-up of stage %s failed: %s", ctx.ref_id, err)
+            raise
+
+    # -- what stages use --------------------------------------------------------------------------
+
+    @property
+    def execution_id(self) -> str:
+        """The execution id (the workflow id)."""
+        return self._id
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The pipeline config of this run."""
+        return self._pipeline
+
+    @property
+    def trigger(self) -> Trigger:
+        """The trigger of this run."""
+        return self._input.trigger
+
+    @property
+    def queues(self) -> TaskQueues:
+        """Task queue names of this install."""
+        return self._input.queues
+
+    @property
+    def is_paused(self) -> bool:
+        """True while a person has paused the run."""
+        return self._is_paused
+
+    def expression_scope(self, ref_id: str) -> ExpressionScope:
+        """What ``${...}`` in stage ``ref_id`` can see."""
+        trigger = self._input.trigger.model_dump(mode="json", by_alias=True)
+        return build_scope(
+            ref_id,
+            self._stages,
+            self._graph,
+            trigger,
+            lambda: self.status().public(),
+        )
+
+    async def settings(self) -> WorkerSettings:
+        """Worker settings, read once per run through a local activity (so replay agrees)."""
+        if self._settings is None:
+            self._settings = await workflow.execute_local_activity(
+                "gennaker.worker_settings",
+                result_type=WorkerSettings,
+                start_to_close_timeout=timedelta(seconds=10),
+            )
+        return self._settings
+
+    def stage_changed(self, ref_id: str) -> None:
+        """A stage's context changed: refresh the UI and the judgement search attribute."""
+        ctx = self._contexts.get(ref_id)
+        if ctx is not None:
+            self._stages[ref_id].details = ctx.details
+        self._refresh()
+
+    # -- concurrency gate -----------------------------------------------------------------------
+
+    def _gate_id(self) -> str:
+        return gate_workflow_id(self._pipeline.application, self._pipeline.name)
+
+    async def _wait_for_slot(self) -> None:
+        self._set_status(Status.BUFFERED)
+        ticket = GateTicket(
+            executionId=self._id,
+            limit=self._pipeline.concurrency_limit,
+            keepWaiting=self._pipeline.keep_waiting_pipelines,
+            queuedAt=_ms(),
+            extra={"gateId": self._gate_id(), "queue": self._input.queues.pipelines},
+        )
+        await workflow.execute_local_activity(
+            "gennaker.enter_gate",
+            ticket,
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+        self._gate_state = "queued"
+        await workflow.wait_condition(
+            lambda: self._gate_state != "queued" or self._canceled is not None
+        )
+        if self._gate_state == "granted":
+            self._gate_held = True
+        elif self._gate_state == "superseded" and self._canceled is None:
+            self._canceled = {
+                "canceledBy": "gennaker",
+                "cancellationReason": "superseded by a newer waiting execution",
+            }
+
+    async def _release_slot(self) -> None:
+        try:
+            await workflow.get_external_workflow_handle(self._gate_id()).signal("release", self._id)
+        except Exception:
+            workflow.logger.warning("concurrency gate %s not reachable", self._gate_id())
+        self._gate_held = False
+        self._gate_state = "released"
+
+    @workflow.signal(name="gate")
+    def gate_signal(self, decision: str) -> None:
+        """From the concurrency gate: ``granted`` or ``superseded``."""
+        if self._gate_state == "queued":
+            self._gate_state = decision
+
+    # -- dependents -----------------------------------------------------------------------------
+
+    async def _fire_dependents(self) -> None:
+        await workflow.execute_local_activity(
+            "gennaker.fire_pipeline_triggers",
+            {
+                "execution": self.status().model_dump(
+                    mode="json",
+                    by_alias=True,
+                    include={
+                        "id",
+                        "application",
+                        "pipeline",
+                        "pipelineConfigId",
+                        "status",
+                        "trigger",
+                        "startTime",
+                        "endTime",
+                    },
+                ),
+                "queues": self._input.queues.model_dump(mode="json"),
+            },
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+
+    # -- messages -------------------------------------------------------------------------------
+
+    @workflow.query
+    def status(self) -> ExecutionView:
+        """The execution view (``gennaker status --json``)."""
+        extra: dict[str, Any] = {
+            "paused": self._paused,
+            "canceled": self._canceled is not None,
+            "canceledBy": (self._canceled or {}).get("canceledBy"),
+            "cancellationReason": (self._canceled or {}).get("cancellationReason"),
+        }
+        view = execution_view(
+            self._id,
+            self._pipeline.application,
+            self._pipeline.name,
+            self._pipeline.id,
+            self._status,
+            self._input.trigger.model_dump(mode="json", by_alias=True),
+            self._start_time,
+            self._end_time,
+            self._live_stages(),
+            extra,
+        )
+        return view
+
+    def _live_stages(self) -> dict[str, StageRuntime]:
+        if not self._contexts:
+            return self._stages
+        live = dict(self._stages)
+        for ref, ctx in self._contexts.items():
+            stage = self._stages[ref]
+            copy = StageRuntime(
+                raw=stage.raw,
+                spec=stage.spec,
+                status=stage.status,
+                start_time=stage.start_time,
+                end_time=stage.end_time,
+                context={**stage.context, **ctx.context},
+                outputs={**stage.outputs, **ctx.outputs},
+                error=stage.error,
+                details=ctx.details,
+                runs=stage.runs,
+            )
+            live[ref] = copy
+        return live
+
+    def _stage_key(self, key: str) -> str:
+        if key in self._stages:
+            return key
+        for ref, stage in self._stages.items():
+            if stage.spec.name == key:
+                return ref
+        raise ApplicationError(
+            f"execution {self._id} has no stage with refId or name {key!r}",
+            type="UnknownStage",
+            non_retryable=True,
+        )
+
+    def _judgment_problem(self, request: JudgeRequest) -> tuple[str, str | None]:
+        ref = self._stage_key(request.stage)
+        stage = self._stages[ref]
+        if stage.spec.type != "manualJudgment":
+            return (
+                ref,
+                f"stage {stage.spec.display} has type {stage.spec.type}, not manualJudgment",
+            )
+        ctx = self._contexts.get(ref)
+        if ctx is None or not ctx.inbox.awaiting_judgment:
+            return (
+                ref,
+                f"stage {stage.spec.display} is not waiting for a judgement (it is {stage.status})",
+            )
+        if ctx.inbox.judges is not None and request.user not in ctx.inbox.judges:
+            roles = ", ".join(
+                stage.raw.get("requiredJudgmentRoles") or stage.raw.get("selectedStageRoles") or []
+            )
+            return (
+                ref,
+                f"user {request.user!r} may not judge stage {stage.spec.display}: it needs one of the roles [{roles}]",
+            )
+        options = ctx.inbox.judgment_inputs
+        if options and request.judgment_status == "continue":
+            if request.judgment_input not in options:
+                return ref, (
+                    f"judgment input {request.judgment_input!r} is not one of {options} "
+                    f"for stage {stage.spec.display}"
+                )
+        return ref, None
+
+    @workflow.update(name="judge")
+    async def judge(self, request: JudgeRequest) -> dict[str, Any]:
+        """Record a manual judgement (validated first; a refused one leaves no trace)."""
+        ref, _ = self._judgment_problem(request)
+        self._accept_judgment(ref, request)
+        return stage_view(self._live_stages()[ref]).model_dump(mode="json", by_alias=True)
+
+    @judge.validator
+    def _validate_judge(self, request: JudgeRequest) -> None:
+        _, problem = self._judgment_problem(request)
+        if problem:
+            raise ApplicationError(problem, type="JudgmentRefused", non_retryable=True)
+
+    @workflow.signal(name="judge")
+    def judge_signal(self, request: JudgeRequest) -> None:
+        """The same judgement as a signal, for the Web UI (refusals are noted on the stage)."""
+        try:
+            ref, problem = self._judgment_problem(request)
+        except ApplicationError as err:
+            workflow.logger.warning("judge signal refused: %s", err.message)
+            return
+        if problem:
+            ctx = self._contexts.get(ref)
+            if ctx is not None:
+                ctx.context["lastRefusedJudgment"] = {
+                    "user": request.user,
+                    "reason": problem,
+                    "time": _ms(),
+                }
+            workflow.logger.warning("judge signal refused: %s", problem)
+            self._refresh()
+            return
+        self._accept_judgment(ref, request)
+
+    def _accept_judgment(self, ref: str, request: JudgeRequest) -> None:
+        ctx = self._contexts[ref]
+        ctx.inbox.judgment = {
+            "judgmentStatus": request.judgment_status,
+            "judgmentInput": request.judgment_input,
+            "user": request.user,
+            "time": _ms(),
+        }
+        ctx.inbox.awaiting_judgment = False
+        ctx.context.pop("awaitingJudgment", None)
+        self._refresh()
+
+    @workflow.update(name="pause")
+    def pause(self, request: ActionRequest) -> dict[str, Any]:
+        """Pause: no new stage starts and timers stop counting until ``resume``."""
+        self._is_paused = True
+        self._paused = {"pausedBy": request.user, "pauseTime": _ms(), "reason": request.reason}
+        self._set_status(Status.PAUSED)
+        self._wake = True
+        return dict(self._paused)
+
+    @pause.validator
+    def _validate_pause(self, request: ActionRequest) -> None:
+        if self._status != Status.RUNNING or self._is_paused:
+            raise ApplicationError(
+                f"execution {self._id} is {self._status}; only a RUNNING execution can be paused",
+                type="NotRunning",
+                non_retryable=True,
+            )
+
+    @workflow.update(name="resume")
+    def resume(self, request: ActionRequest) -> dict[str, Any]:
+        """Resume a paused run."""
+        self._is_paused = False
+        self._paused = {**(self._paused or {}), "resumedBy": request.user, "resumeTime": _ms()}
+        self._set_status(Status.RUNNING)
+        self._wake = True
+        return dict(self._paused)
+
+    @resume.validator
+    def _validate_resume(self, request: ActionRequest) -> None:
+        if not self._is_paused:
+            raise ApplicationError(
+                f"execution {self._id} is {self._status}, not PAUSED",
+                type="NotPaused",
+                non_retryable=True,
+            )
+
+    @workflow.update(name="cancel")
+    def cancel(self, request: ActionRequest) -> dict[str, Any]:
+        """Cancel the run: running stages clean up, the execution ends CANCELED."""
+        self._request_cancel(request)
+        return dict(self._canceled or {})
+
+    @cancel.validator
+    def _validate_cancel(self, request: ActionRequest) -> None:
+        if self._canceled is not None or self._status.complete:
+            raise ApplicationError(
+                f"execution {self._id} is already {self._status if self._status.complete else 'canceling'}",
+                type="AlreadyDone",
+                non_retryable=True,
+            )
+
+    @workflow.signal(name="pause")
+    def pause_signal(self, request: ActionRequest) -> None:
+        """``pause`` as a signal (for the Web UI)."""
+        try:
+            self._validate_pause(request)
+        except ApplicationError:
+            return
+        self.pause(request)
+
+    @workflow.signal(name="resume")
+    def resume_signal(self, request: ActionRequest) -> None:
+        """``resume`` as a signal (for the Web UI)."""
+        if self._is_paused:
+            self.resume(request)
+
+    @workflow.signal(name="cancel")
+    def cancel_signal(self, request: ActionRequest) -> None:
+        """``cancel`` as a signal (for the Web UI)."""
+        if self._canceled is None and not self._status.complete:
+            self._request_cancel(request)
+
+    def _request_cancel(self, request: ActionRequest) -> None:
+        if self._canceled is None:
+            self._canceled = {
+                "canceledBy": request.user,
+                "cancellationReason": request.reason,
+                "cancelTime": _ms(),
+            }
+        if self._is_paused:
+            # Resume paused stages so they notice the cancel (as Orca does).
+            self._is_paused = False
+        self._wake = True
+
+    @workflow.update(name="skip_wait")
+    def skip_wait(self, request: SkipWaitRequest) -> dict[str, Any]:
+        """End a wait, waitUntil or execution window now (``skipRemainingWait``)."""
+        ref = self._stage_key(request.stage)
+        ctx = self._contexts[ref]
+        ctx.inbox.skip_wait = {"user": request.user, "time": _ms()}
+        ctx.context["skipRemainingWait"] = True
+        return {"stage": ref, "skippedBy": request.user}
+
+    @skip_wait.validator
+    def _validate_skip_wait(self, request: SkipWaitRequest) -> None:
+        ref = self._stage_key(request.stage)
+        if ref not in self._contexts:
+            raise ApplicationError(
+                f"stage {self._stages[ref].spec.display} is not running (it is {self._stages[ref].status})",
+                type="NotRunning",
+                non_retryable=True,
+            )
+
+    @workflow.signal(name="skip_wait")
+    def skip_wait_signal(self, request: SkipWaitRequest) -> None:
+        """``skip_wait`` as a signal (for the Web UI)."""
+        try:
+            self._validate_skip_wait(request)
+        except ApplicationError:
+            return
+        self.skip_wait(request)
+
+    @workflow.update(name="restart_stage")
+    def restart_stage(self, request: RestartRequest) -> dict[str, Any]:
+        """Run a completed stage and everything downstream of it again."""
+        ref = self._stage_key(request.stage)
+        self._reset_from(ref, request.user)
+        self._halting = False
+        self._wake = True
+        return stage_view(self._stages[ref]).model_dump(mode="json", by_alias=True)
+
+    @restart_stage.validator
+    def _validate_restart(self, request: RestartRequest) -> None:
+        ref = self._stage_key(request.stage)
+        stage = self._stages[ref]
+        if not stage.status.complete:
+            raise ApplicationError(
+                f"stage {stage.spec.display} is {stage.status}; only a completed stage can be restarted",
+                type="NotComplete",
+                non_retryable=True,
+            )
+        busy = [r for r in self._graph.descendants(ref) if r in self._tasks]
+        if busy:
+            raise ApplicationError(
+                f"stages downstream of {stage.spec.display} are still running: {', '.join(busy)}",
+                type="DownstreamRunning",
+                non_retryable=True,
+            )
+        if self._canceled is not None or self._status.complete:
+            raise ApplicationError(
+                f"execution {self._id} is {self._status}", type="AlreadyDone", non_retryable=True
+            )
+
+    def _reset_from(self, ref: str, user: str) -> None:
+        stage = self._stages[ref]
+        previous = stage.error
+        for target in [ref, *self._graph.descendants(ref)]:
+            self._stages[target].reset()
+        stage.context["restartDetails"] = {
+            "restartedBy": user,
+            "restartTime": _ms(),
+            "previousException": previous,
+        }
+        self._refresh()
+
+    def _restore(self, view: ExecutionView) -> None:
+        self._start_time = view.start_time
+        for old in view.stages:
+            stage = self._stages.get(old.ref_id)
+            if stage is None:
+                continue
+            stage.status = old.status
+            stage.start_time = old.start_time
+            stage.end_time = old.end_time
+            stage.outputs = dict(old.outputs)
+            stage.error = old.error
+            configured = stage.config_context()
+            stage.context = {
+                k: v for k, v in old.context.items() if configured.get(k, object()) != v
+            }
+
+    # -- status, search attributes, UI ----------------------------------------------------------
+
+    def _set_status(self, status: Status) -> None:
+        if status == self._status:
+            return
+        self._status = status
+        workflow.upsert_search_attributes([SEARCH.status.value_set(str(status))])
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self._wake = True
+        awaiting = any(ctx.inbox.awaiting_judgment for ctx in self._contexts.values())
+        if awaiting != self._awaiting_judgment:
+            self._awaiting_judgment = awaiting
+            workflow.upsert_search_attributes([SEARCH.awaiting_judgment.value_set(awaiting)])
+        workflow.set_current_details(self._details())
+
+    def _details(self) -> str:
+        return ui.current_details(self._status, self._live_stages().values(), self._id)
+
+
+def _describe(err: BaseException) -> str:
+    """The most useful message of a chain of Temporal errors."""
+    message = str(err)
+    current: BaseException | None = err
+    while current is not None:
+        # The innermost application error says what really went wrong.
+        if isinstance(current, ApplicationError) and current.message:
+            message = current.message
+        current = current.__cause__
+    return message
+
+
+def _duration(ms: int) -> str:
+    seconds = ms / 1000
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g}h"
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g}m"
+    return f"{seconds:g}s"

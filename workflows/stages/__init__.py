@@ -1,0 +1,31 @@
+"""Stage handlers. Importing this package registers the core ones."""
+
+from __future__ import annotations
+
+from workflows.stages import (  # noqa: F401  (each module registers its handlers)
+    child,
+    judgment,
+    preconditions,
+    variables,
+    waits,
+    webhook,
+)
+from workflows.stages.base import (
+    HANDLERS,
+    BaseHandler,
+    StageFailed,
+    StageHandler,
+    StageResult,
+    handles,
+)
+from workflows.stages.context import StageContext
+
+__all__ = [
+    "HANDLERS",
+    "BaseHandler",
+    "StageContext",
+    "StageFailed",
+    "StageHandler",
+    "StageResult",
+    "handles",
+]
