@@ -141,18 +141,22 @@ class GennakerClient:
             raise NotFoundError(f"execution {execution_id!r} cannot be read: {err}") from None
         return view
 
-    async def wait(self, execution_id: str, poll_seconds: float = 0.5) -> ExecutionView:
-        """Wait until a run ends; returns its final view."""
+    async def wait(self, execution_id: str) -> ExecutionView:
+        """Wait until a run ends; returns its final view (from the run's result, no replay)."""
         handle = self._started.get(execution_id) or self._handle(execution_id)
         try:
-            await handle.result()
-        except WorkflowFailureError:
-            pass
+            result = await handle.result()
+        except WorkflowFailureError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.details:
+                return ExecutionView.model_validate(cause.details[0])
+            # Terminated or cancelled from outside: read what the run recorded.
+            return await self.status(execution_id)
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise NotFoundError(f"no execution {execution_id!r}") from None
             raise
-        return await self.status(execution_id)
+        return result if isinstance(result, ExecutionView) else ExecutionView.model_validate(result)
 
     async def follow(
         self, execution_id: str, poll_seconds: float = 0.5
