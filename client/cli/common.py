@@ -7,21 +7,21 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Awaitable, Callable
-from typing import Any, NoReturn, TypeVar
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
+from temporalio.client import TLSConfig
 from temporalio.service import RPCError
 
-from models.errors import (
-    ConnectionError,
-    GennakerError,
-    NotFoundError,
-    RefusedError,
-    ValidationError,
-)
+from models.errors import GennakerError, ValidationError
 from models.run import TaskQueues
+
+if TYPE_CHECKING:
+    from client.client import GennakerClient
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -31,7 +31,9 @@ __all__ = [
     "connection_options",
     "console",
     "err_console",
+    "error_line",
     "exit_now",
+    "fail",
     "print_json",
     "run_async",
 ]
@@ -59,6 +61,7 @@ class Settings:
         tls_cert: str | None = None,
         tls_key: str | None = None,
         tls_ca: str | None = None,
+        tls_server_name: str | None = None,
     ) -> None:
         self.address = address
         self.namespace = namespace
@@ -68,26 +71,42 @@ class Settings:
         self.tls_cert = tls_cert
         self.tls_key = tls_key
         self.tls_ca = tls_ca
+        self.tls_server_name = tls_server_name
 
-    def tls_config(self) -> Any:
-        """A TLSConfig for a real cluster, or False."""
-        if not (self.tls or self.tls_cert or self.tls_ca):
+    def tls_config(self) -> TLSConfig | bool:
+        """A TLSConfig for a real cluster, or False.
+
+        Raises:
+            ValidationError: A certificate or key file cannot be read, or only one of
+                ``--tls-cert`` and ``--tls-key`` was given (naming the option and file).
+        """
+        if not (self.tls or self.tls_cert or self.tls_key or self.tls_ca or self.tls_server_name):
             return False
-        from pathlib import Path
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValidationError("--tls-cert and --tls-key go together (mutual TLS)")
 
-        from temporalio.client import TLSConfig
-
-        def read(path: str | None) -> bytes | None:
-            return Path(path).read_bytes() if path else None
+        def read(option: str, path: str | None) -> bytes | None:
+            if not path:
+                return None
+            try:
+                return Path(path).expanduser().read_bytes()
+            except OSError as err:
+                raise ValidationError(f"{option} {path}: {err.strerror or err}") from None
 
         return TLSConfig(
-            client_cert=read(self.tls_cert),
-            client_private_key=read(self.tls_key),
-            server_root_ca_cert=read(self.tls_ca),
+            client_cert=read("--tls-cert", self.tls_cert),
+            client_private_key=read("--tls-key", self.tls_key),
+            server_root_ca_cert=read("--tls-ca", self.tls_ca),
+            domain=self.tls_server_name,
         )
 
-    async def client(self) -> Any:
-        """A connected GennakerClient."""
+    async def client(self) -> GennakerClient:
+        """A connected GennakerClient.
+
+        Raises:
+            ConnectionError: The server cannot be reached (naming the address).
+            ValidationError: Bad TLS options.
+        """
         from client.client import GennakerClient
 
         return await GennakerClient.connect(
@@ -123,13 +142,21 @@ def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
         hidden=True,
         help="Suffix of the task queue names (several installs on one server).",
     )
-    @click.option("--api-key", envvar="TEMPORAL_API_KEY", default=None, hidden=True)
+    @click.option(
+        "--api-key", envvar="TEMPORAL_API_KEY", default=None, help="API key (Temporal Cloud)."
+    )
     @click.option("--tls", is_flag=True, default=False, help="Connect with TLS.")
     @click.option(
         "--tls-cert", envvar="TEMPORAL_TLS_CERT", default=None, help="Client certificate (PEM)."
     )
     @click.option("--tls-key", envvar="TEMPORAL_TLS_KEY", default=None, help="Client key (PEM).")
     @click.option("--tls-ca", envvar="TEMPORAL_TLS_CA", default=None, help="Server CA (PEM).")
+    @click.option(
+        "--tls-server-name",
+        envvar="TEMPORAL_TLS_SERVER_NAME",
+        default=None,
+        help="Server name to verify when it differs from the address host.",
+    )
     @functools.wraps(func)
     def wrapper(
         *args: Any,
@@ -141,10 +168,19 @@ def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
         tls_cert: str | None,
         tls_key: str | None,
         tls_ca: str | None,
+        tls_server_name: str | None,
         **kwargs: Any,
     ) -> Any:
         settings = Settings(
-            address, namespace, queue_suffix, api_key, tls, tls_cert, tls_key, tls_ca
+            address,
+            namespace,
+            queue_suffix,
+            api_key,
+            tls,
+            tls_cert,
+            tls_key,
+            tls_ca,
+            tls_server_name,
         )
         return func(*args, settings=settings, **kwargs)
 
@@ -167,18 +203,25 @@ def exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
+def error_line(message: str) -> None:
+    """Print an error (one line per problem, no traceback) on stderr."""
+    err_console.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+
+
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print one error line (no traceback) and exit."""
-    err_console.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    error_line(message)
     exit_now(code)
 
 
-def run_async(coro: Awaitable[_T]) -> _T:
-    """Run a coroutine; turn Gennaker's errors into one line and exit code 2."""
+def run_async(coro: Coroutine[Any, Any, _T]) -> _T:
+    """Run a coroutine; turn Gennaker's errors into one line and exit code 2.
+
+    Bad input, unknown names, refusals and an unreachable server all derive from
+    GennakerError and carry a message that names what is wrong.
+    """
     try:
-        return asyncio.run(coro)  # type: ignore[arg-type]
-    except (ValidationError, NotFoundError, RefusedError, ConnectionError) as err:
-        fail(str(err))
+        return asyncio.run(coro)
     except GennakerError as err:
         fail(str(err))
     except RPCError as err:
