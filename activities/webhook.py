@@ -15,18 +15,22 @@ from models.jsonpath import read_path
 
 __all__ = ["WebhookActivities"]
 
-_MAX_BODY_BYTES = 64 * 1024
+_MAX_BODY_BYTES = 16 * 1024
+"""Bodies above this are summarised: activity results are stored in workflow history."""
 
 
 def _body(response: httpx.Response) -> Any:
-    """JSON when it parses, else text; capped so a huge answer cannot bloat history."""
-    content = response.content[:_MAX_BODY_BYTES]
+    """The body as JSON (or text), summarised when it is too big to keep in history."""
+    content = response.content
+    if len(content) > _MAX_BODY_BYTES:
+        return {
+            "truncated": True,
+            "bytes": len(content),
+            "contentType": response.headers.get("content-type"),
+            "preview": content[:1024].decode(errors="replace"),
+        }
     try:
-        return (
-            json.loads(content)
-            if len(response.content) <= _MAX_BODY_BYTES
-            else content.decode(errors="replace")
-        )
+        return json.loads(content) if content else None
     except (ValueError, UnicodeDecodeError):
         return content.decode(errors="replace")
 

@@ -149,14 +149,20 @@ class GennakerClient:
         except WorkflowFailureError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.details:
-                return ExecutionView.model_validate(cause.details[0])
+                failed = ExecutionView.model_validate(cause.details[0])
+                if not (failed.model_extra or {}).get("truncated"):
+                    return failed
             # Terminated or cancelled from outside: read what the run recorded.
             return await self.status(execution_id)
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
                 raise NotFoundError(f"no execution {execution_id!r}") from None
             raise
-        return result if isinstance(result, ExecutionView) else ExecutionView.model_validate(result)
+        view = result if isinstance(result, ExecutionView) else ExecutionView.model_validate(result)
+        if (view.model_extra or {}).get("truncated"):
+            # A very large execution summarised its result; the query has more room.
+            return await self.status(execution_id)
+        return view
 
     async def follow(
         self, execution_id: str, poll_seconds: float = 0.5

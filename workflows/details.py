@@ -25,6 +25,10 @@ _ICONS = {
 }
 
 
+_MAX_ROWS = 40
+_QUIET = frozenset({Status.NOT_STARTED, Status.SUCCEEDED, Status.SKIPPED})
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -55,8 +59,16 @@ def current_details(status: Status, stages: Iterable[StageRuntime], execution_id
     """Live Markdown: the execution status, what runs now, and how to approve a waiting judgement."""
     stages = list(stages)
     lines = [f"**{_ICONS.get(status, '')} {status}**", ""]
+    shown = stages
+    if len(stages) > _MAX_ROWS:
+        # A long pipeline: count the quiet stages, list the ones that need eyes.
+        counts: dict[str, int] = {}
+        for stage in stages:
+            counts[stage.status] = counts.get(stage.status, 0) + 1
+        lines += [", ".join(f"{n} {s}" for s, n in sorted(counts.items())), ""]
+        shown = [s for s in stages if s.status not in _QUIET][:_MAX_ROWS]
     lines += ["| | stage | type | status | note |", "|---|---|---|---|---|"]
-    for stage in stages:
+    for stage in shown:
         note = stage.details or (stage.error or "")
         lines.append(
             f"| {_ICONS.get(stage.status, '')} | {_cell(stage.spec.name)} ({_cell(stage.ref_id)}) "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["MAX_OUTPUT_BYTES", "cap_outputs", "json_size"]
+__all__ = ["MAX_OUTPUT_BYTES", "cap_outputs", "fit_view", "json_size"]
 
 MAX_OUTPUT_BYTES = 32 * 1024
 """A stage's outputs above this size are summarised."""
@@ -47,3 +47,26 @@ def _summary(value: Any) -> dict[str, Any]:
         "bytes": len(text.encode()),
         "preview": text[: _MAX_VALUE_BYTES // 8],
     }
+
+
+def fit_view(view: dict[str, Any], budget: int) -> dict[str, Any]:
+    """``view`` (an execution view as JSON) made to fit in ``budget`` bytes.
+
+    Query answers and workflow results travel in one gRPC message, so a very
+    large execution (hundreds of stages with big outputs) is summarised: each
+    stage's outputs and context are capped to an equal share, then, if that is
+    not enough, contexts are dropped. ``view["truncated"]`` says it happened.
+    """
+    if json_size(view) <= budget:
+        return view
+    stages = view.get("stages") or []
+    share = max(512, budget // (2 * max(1, len(stages))))
+    fitted = dict(view)
+    fitted["truncated"] = True
+    fitted["stages"] = [
+        {**stage, "outputs": cap_outputs(stage.get("outputs") or {}, share), "context": cap_outputs(stage.get("context") or {}, share)}
+        for stage in stages
+    ]
+    if json_size(fitted) > budget:
+        fitted["stages"] = [{**stage, "context": {}} for stage in fitted["stages"]]
+    return fitted

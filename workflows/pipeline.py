@@ -37,7 +37,7 @@ with workflow.unsafe.imports_passed_through():
     from models.status import Status
     from workflows.dag import failure_status, final_status, ready_stages
     from workflows.expressions import ExpressionScope, evaluate_condition, render
-    from workflows.outputs import cap_outputs
+    from workflows.outputs import cap_outputs, fit_view
     from workflows.runtime import StageRuntime, build_scope, execution_view, stage_view
 
 import workflows.stages  # noqa: F401  (registers the core handlers)
@@ -47,6 +47,11 @@ from workflows.stages.context import StageContext
 from workflows.stages.windows import wait_for_window
 
 __all__ = ["PipelineWorkflow"]
+
+RESULT_BYTES = 256 * 1024
+"""Largest final result: it is stored in history."""
+QUERY_BYTES = 2 * 1024 * 1024
+"""Largest ``status`` answer (one gRPC message)."""
 
 
 def _ms() -> int:
@@ -85,6 +90,7 @@ class PipelineWorkflow:
         self._gate_held = False
         self._gate_state: str | None = None
         self._awaiting_judgment = False
+        self._details_dirty = True
         if input.resume is not None:
             self._restore(input.resume)
         if input.restart is not None:
@@ -111,7 +117,8 @@ class PipelineWorkflow:
             await self._finish()
             raise
         await self._finish()
-        view = self.status()
+        # The result is stored in history and read by callers: keep it small.
+        view = ExecutionView.model_validate(fit_view(self._view().public(), RESULT_BYTES))
         if self._status == Status.SUCCEEDED:
             return view
         raise ApplicationError(
@@ -137,6 +144,7 @@ class PipelineWorkflow:
                     if not self._is_paused or stopping:
                         return
             self._wake = False
+            self._publish_details()
             await workflow.wait_condition(lambda: self._wake)
 
     def _cancel_stage(self, ref: str) -> None:
@@ -166,6 +174,7 @@ class PipelineWorkflow:
             status = final_status(statuses, {ref: s.flags for ref, s in self._stages.items()})
         self._end_time = _ms()
         self._set_status(status)
+        self._publish_details()
         if self._input.saved:
             await self._fire_dependents()
 
@@ -361,7 +370,7 @@ class PipelineWorkflow:
             self._stages,
             self._graph,
             trigger,
-            lambda: self.status().public(),
+            lambda: self._view().public(),
         )
 
     async def settings(self) -> WorkerSettings:
@@ -432,7 +441,7 @@ class PipelineWorkflow:
         await workflow.execute_local_activity(
             "gennaker.fire_pipeline_triggers",
             {
-                "execution": self.status().model_dump(
+                "execution": self._view().model_dump(
                     mode="json",
                     by_alias=True,
                     include={
@@ -455,7 +464,10 @@ class PipelineWorkflow:
 
     @workflow.query
     def status(self) -> ExecutionView:
-        """The execution view (``gennaker status --json``)."""
+        """The execution view (``gennaker status --json``), summarised if enormous."""
+        return ExecutionView.model_validate(fit_view(self._view().public(), QUERY_BYTES))
+
+    def _view(self) -> ExecutionView:
         extra: dict[str, Any] = {
             "paused": self._paused,
             "canceled": self._canceled is not None,
@@ -768,11 +780,17 @@ class PipelineWorkflow:
 
     def _refresh(self) -> None:
         self._wake = True
+        self._details_dirty = True
         awaiting = any(ctx.inbox.awaiting_judgment for ctx in self._contexts.values())
         if awaiting != self._awaiting_judgment:
             self._awaiting_judgment = awaiting
             workflow.upsert_search_attributes([SEARCH.awaiting_judgment.value_set(awaiting)])
-        workflow.set_current_details(self._details())
+
+    def _publish_details(self) -> None:
+        # Once per wake-up of the scheduler, not once per change: big pipelines change a lot.
+        if self._details_dirty:
+            self._details_dirty = False
+            workflow.set_current_details(self._details())
 
     def _details(self) -> str:
         return ui.current_details(self._status, self._live_stages().values(), self._id)
