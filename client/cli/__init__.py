@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from client.cli.demo import demo_command
 from client.cli.pipelines import pipeline_group
 from client.cli.runs import register as register_runs
 from client.cli.server import doctor_command, up_command, worker_command
@@ -21,6 +22,7 @@ cli.add_command(up_command)
 cli.add_command(worker_command)
 cli.add_command(doctor_command)
 cli.add_command(pipeline_group)
+cli.add_command(demo_command)
 register_runs(cli)
 
 
