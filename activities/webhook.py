@@ -74,7 +74,7 @@ class WebhookActivities:
         if status in request.retry_status_codes and status not in request.fail_fast_status_codes:
             raise ApplicationError(f"{request.method} {request.url} answered {status}; retrying")
         return HttpResponse(
-            statusCode=status,
+            status_code=status,
             body=_body(response),
             location=response.headers.get("location"),
         )
@@ -97,12 +97,12 @@ class WebhookActivities:
             code = response.status_code
             body = _body(response)
             if code in request.fail_fast_status_codes:
-                return MonitorResult(status="TERMINAL", statusCode=code, body=body, polls=polls)
+                return MonitorResult(status="TERMINAL", status_code=code, body=body, polls=polls)
             if code >= 300:
                 if code in request.retry_status_codes or code >= 500 or code == 429:
                     await asyncio.sleep(request.poll_interval_seconds)
                     continue
-                return MonitorResult(status="TERMINAL", statusCode=code, body=body, polls=polls)
+                return MonitorResult(status="TERMINAL", status_code=code, body=body, polls=polls)
             try:
                 remote = str(read_path(body, request.status_json_path)).upper()
             except (KeyError, ValueError) as err:
@@ -124,9 +124,9 @@ class WebhookActivities:
                 if remote in statuses:
                     return MonitorResult(
                         status=final,
-                        statusCode=code,
+                        status_code=code,
                         body=body,
-                        remoteStatus=remote,
+                        remote_status=remote,
                         progress=progress,
                         polls=polls,
                     )

@@ -14,8 +14,8 @@ Run: ``.venv/bin/python bench/engine.py [--runs 200]``. Not a test.
 from __future__ import annotations
 
 import argparse
-import os
 import asyncio
+import os
 import statistics
 import sys
 import time
@@ -31,17 +31,17 @@ from temporalio.worker import Worker
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baseline import BareWebhooks  # noqa: E402
+from baseline import BareWebhooks
 
-from client.client import GennakerClient  # noqa: E402
-from emulators.http_stub import HttpStub  # noqa: E402
-from emulators.temporal import temporal_cli  # noqa: E402
-from models.config import GennakerConfig  # noqa: E402
-from models.loading import parse_pipeline  # noqa: E402
-from models.run import TaskQueues  # noqa: E402
-from models.search import SEARCH  # noqa: E402
-from workers.build import build_workers  # noqa: E402
-from workers.sandbox import workflow_runner  # noqa: E402
+from client.client import GennakerClient
+from emulators.http_stub import HttpStub
+from emulators.temporal import temporal_cli
+from models.config import GennakerConfig
+from models.loading import parse_pipeline
+from models.run import TaskQueues
+from models.search import SEARCH
+from workers.build import build_workers
+from workers.sandbox import workflow_runner
 
 STAGES = 10
 BARE_QUEUE = "bench-bare"
@@ -82,7 +82,9 @@ async def bare_round(client: Client, stub: HttpStub, runs: int) -> float:
     started = time.perf_counter()
     handles = await asyncio.gather(
         *(
-            client.start_workflow(BareWebhooks.run, urls, id=f"bare-{time.time_ns()}-{i}", task_queue=BARE_QUEUE)
+            client.start_workflow(
+                BareWebhooks.run, urls, id=f"bare-{time.time_ns()}-{i}", task_queue=BARE_QUEUE
+            )
             for i in range(runs)
         )
     )
@@ -90,7 +92,9 @@ async def bare_round(client: Client, stub: HttpStub, runs: int) -> float:
     return time.perf_counter() - started
 
 
-async def gennaker_round(gennaker: GennakerClient, stub: HttpStub, runs: int) -> tuple[float, list[str]]:
+async def gennaker_round(
+    gennaker: GennakerClient, stub: HttpStub, runs: int
+) -> tuple[float, list[str]]:
     pipeline = webhook_pipeline(stub, "bench")
     started = time.perf_counter()
     ids = await asyncio.gather(*(gennaker.run(pipeline, user="bench") for _ in range(runs)))  # type: ignore[arg-type]
@@ -109,7 +113,12 @@ async def judge_latency(gennaker: GennakerClient, stub: HttpStub, samples: int) 
             "name": "judged",
             "stages": [
                 {"refId": "1", "type": "manualJudgment", "name": "approve"},
-                {"refId": "2", "type": "webhook", "url": stub.url("/after-judge"), "requisiteStageRefIds": ["1"]},
+                {
+                    "refId": "2",
+                    "type": "webhook",
+                    "url": stub.url("/after-judge"),
+                    "requisiteStageRefIds": ["1"],
+                },
             ],
         }
     )
@@ -178,15 +187,23 @@ async def main(runs: int, rounds: int) -> None:
     median_ms = statistics.median(latencies) * 1000
     print(f"1. {runs} runs x {STAGES} webhook stages")
     print(f"   bare Temporal: {bare_best:.2f}s  ({', '.join(f'{t:.2f}' for t in bare_times)})")
-    print(f"   Gennaker:      {gennaker_best:.2f}s  ({', '.join(f'{t:.2f}' for t in gennaker_times)})")
-    print(f"   ratio Gennaker/bare = {ratio:.2f}  (target <= 1.25: {'PASS' if ratio <= 1.25 else 'MISS'})")
-    print(f"2. judge update accepted -> next stage starts: median {median_ms:.1f} ms over {len(latencies)}"
-          f"  (target < 100 ms: {'PASS' if median_ms < 100 else 'MISS'})")
+    print(
+        f"   Gennaker:      {gennaker_best:.2f}s  ({', '.join(f'{t:.2f}' for t in gennaker_times)})"
+    )
+    print(
+        f"   ratio Gennaker/bare = {ratio:.2f}  (target <= 1.25: {'PASS' if ratio <= 1.25 else 'MISS'})"
+    )
+    print(
+        f"2. judge update accepted -> next stage starts: median {median_ms:.1f} ms over {len(latencies)}"
+        f"  (target < 100 ms: {'PASS' if median_ms < 100 else 'MISS'})"
+    )
     print(f"3. history events per stage: {per_stage:.1f}")
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=2)
     arguments = parser.parse_args()

@@ -22,7 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from client.registry import Registry
 from client.runs import run_input, start_execution, start_options
-from models.errors import ConnectionError, NotFoundError, RefusedError
+from models.errors import ConnectionError, NotFoundError, RefusedError, ValidationError
 from models.execution import ExecutionView
 from models.pipeline import Pipeline, Trigger, resolve_parameters
 from models.run import (
@@ -252,8 +252,15 @@ class GennakerClient:
         Raises:
             RefusedError: Not waiting, the user lacks the role, or the input is not an option.
         """
-        request = JudgeRequest(
-            stage=stage, judgmentStatus=judgment, judgmentInput=judgment_input, user=user
+        if judgment not in ("continue", "stop"):
+            raise ValidationError(f"judgment {judgment!r}: expected 'continue' or 'stop'")
+        request = JudgeRequest.model_validate(
+            {
+                "stage": stage,
+                "judgmentStatus": judgment,
+                "judgmentInput": judgment_input,
+                "user": user,
+            }
         )
         result: dict[str, Any] = await self._update(execution_id, "judge", request)
         return result

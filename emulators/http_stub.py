@@ -112,7 +112,8 @@ class HttpStub:
             return [
                 r
                 for r in self.requests
-                if (method is None or r.method == method.upper()) and (path is None or r.path == path)
+                if (method is None or r.method == method.upper())
+                and (path is None or r.path == path)
             ]
 
     def _next(self, method: str, path: str) -> Reply:
@@ -124,7 +125,9 @@ class HttpStub:
                 return Reply(200, {"ok": True})
             reply = replies[0]
             if len(replies) > 1:
-                self._routes[(method, path) if (method, path) in self._routes else ("*", path)] = list(replies[1:])
+                self._routes[(method, path) if (method, path) in self._routes else ("*", path)] = (
+                    list(replies[1:])
+                )
             return reply
 
     def start(self) -> HttpStub:

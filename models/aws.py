@@ -23,9 +23,13 @@ from models.errors import ValidationError as NamingError
 from models.naming import ClusterName
 
 __all__ = [
+    "TAG_IDEMPOTENCY_KEY",
+    "TAG_PREVIOUS_IMAGE",
+    "TAG_PREVIOUS_SERVER_GROUP",
     "BakeRequest",
     "BakeResult",
     "Capacity",
+    "CloneServerGroupRequest",
     "ClusterServerGroups",
     "CreateServerGroupRequest",
     "CreateServerGroupResult",
@@ -49,6 +53,13 @@ __all__ = [
     "WaitForHealthyResult",
     "idempotency_key",
 ]
+
+TAG_IDEMPOTENCY_KEY = "gennaker:idempotency-key"
+"""Tag of every group a stage created: the key that makes its create idempotent."""
+TAG_PREVIOUS_SERVER_GROUP = "gennaker:previous-server-group"
+"""Tag a deploy puts on its new group: the group it replaced (Spinnaker keeps it in entity tags)."""
+TAG_PREVIOUS_IMAGE = "gennaker:previous-image"
+"""Tag a deploy puts on its new group: the image of the group it replaced."""
 
 
 class AwsModel(BaseModel):
@@ -208,6 +219,32 @@ class CreateServerGroupRequest(AwsModel):
     def cluster(self) -> ClusterName:
         """The cluster the new server group joins."""
         return ClusterName(self.application, self.stack, self.free_form_details)
+
+
+class CloneServerGroupRequest(AwsModel):
+    """Create a server group like ``source_server_group_name``, with another image or capacity.
+
+    The new group copies the source's launch settings (instance type, security
+    groups, key pair, instance profile, user data, subnets, target groups, tags).
+    Idempotent like a create: a retry with the same key returns the first try's group.
+    """
+
+    account: str = Field(min_length=1)
+    region: str = Field(min_length=1)
+    source_server_group_name: str = Field(min_length=1)
+    image_id: str | None = None
+    capacity: Capacity | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    execution_id: str = Field(min_length=1)
+    stage_ref_id: str = Field(min_length=1)
+    idempotency_key: str = ""
+
+    @model_validator(mode="after")
+    def _key(self) -> CloneServerGroupRequest:
+        if not self.idempotency_key:
+            key = idempotency_key(self.execution_id, self.stage_ref_id, self.region)
+            object.__setattr__(self, "idempotency_key", key)
+        return self
 
 
 class CreateServerGroupResult(AwsModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -102,10 +103,9 @@ async def running_workers(
         for worker in workers:
             await worker.shutdown()
         for task in tasks:
-            try:
+            # A worker failing at shutdown must not hide the test's own result.
+            with contextlib.suppress(Exception):
                 await task
-            except Exception:
-                pass
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ def _pipelines(
 ) -> Worker:
     from activities.engine import EngineActivities
     from activities.webhook import WebhookActivities
+    from workflows.canary.configs import CanaryConfigWorkflow
     from workflows.gate import ConcurrencyGateWorkflow
     from workflows.pipeline import PipelineWorkflow
     from workflows.registry import PipelineConfigWorkflow
@@ -45,7 +46,12 @@ def _pipelines(
     return Worker(
         client,
         task_queue=queues.pipelines,
-        workflows=[PipelineWorkflow, PipelineConfigWorkflow, ConcurrencyGateWorkflow],
+        workflows=[
+            PipelineWorkflow,
+            PipelineConfigWorkflow,
+            ConcurrencyGateWorkflow,
+            CanaryConfigWorkflow,
+        ],
         activities=[*engine.all(), webhook.call, webhook.monitor],
         workflow_runner=workflow_runner(),
         max_concurrent_activities=options.max_concurrent_activities,
@@ -102,7 +108,7 @@ def _canary(
     client: Client, config: GennakerConfig, queues: TaskQueues, options: WorkerOptions
 ) -> Worker | None:
     try:
-        from activities.canary import CanaryActivities  # type: ignore[attr-defined]
+        from activities.canary import CanaryActivities
     except ImportError:
         return None
     canary = CanaryActivities(config, **options.overrides.get("canary", {}))

@@ -64,7 +64,11 @@ def fit_view(view: dict[str, Any], budget: int) -> dict[str, Any]:
     fitted = dict(view)
     fitted["truncated"] = True
     fitted["stages"] = [
-        {**stage, "outputs": cap_outputs(stage.get("outputs") or {}, share), "context": cap_outputs(stage.get("context") or {}, share)}
+        {
+            **stage,
+            "outputs": cap_outputs(stage.get("outputs") or {}, share),
+            "context": cap_outputs(stage.get("context") or {}, share),
+        }
         for stage in stages
     ]
     if json_size(fitted) > budget:

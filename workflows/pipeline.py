@@ -140,9 +140,9 @@ class PipelineWorkflow:
             if not self._tasks:
                 statuses = {ref: s.status for ref, s in self._stages.items()}
                 stopping = self._canceled is not None or self._halting
-                if stopping or not ready_stages(self._graph, statuses):
-                    if not self._is_paused or stopping:
-                        return
+                idle = not ready_stages(self._graph, statuses)
+                if stopping or (idle and not self._is_paused):
+                    return
             self._wake = False
             self._publish_details()
             await workflow.wait_condition(lambda: self._wake)
@@ -398,10 +398,10 @@ class PipelineWorkflow:
     async def _wait_for_slot(self) -> None:
         self._set_status(Status.BUFFERED)
         ticket = GateTicket(
-            executionId=self._id,
+            execution_id=self._id,
             limit=self._pipeline.concurrency_limit,
-            keepWaiting=self._pipeline.keep_waiting_pipelines,
-            queuedAt=_ms(),
+            keep_waiting=self._pipeline.keep_waiting_pipelines,
+            queued_at=_ms(),
             extra={"gateId": self._gate_id(), "queue": self._input.queues.pipelines},
         )
         await workflow.execute_local_activity(
@@ -424,7 +424,7 @@ class PipelineWorkflow:
     async def _release_slot(self) -> None:
         try:
             await workflow.get_external_workflow_handle(self._gate_id()).signal("release", self._id)
-        except Exception:
+        except Exception:  # noqa: BLE001 - the gate may be gone; then nothing holds our slot
             workflow.logger.warning("concurrency gate %s not reachable", self._gate_id())
         self._gate_held = False
         self._gate_state = "released"
@@ -544,12 +544,15 @@ class PipelineWorkflow:
                 f"user {request.user!r} may not judge stage {stage.spec.display}: it needs one of the roles [{roles}]",
             )
         options = ctx.inbox.judgment_inputs
-        if options and request.judgment_status == "continue":
-            if request.judgment_input not in options:
-                return ref, (
-                    f"judgment input {request.judgment_input!r} is not one of {options} "
-                    f"for stage {stage.spec.display}"
-                )
+        if (
+            options
+            and request.judgment_status == "continue"
+            and request.judgment_input not in options
+        ):
+            return ref, (
+                f"judgment input {request.judgment_input!r} is not one of {options} "
+                f"for stage {stage.spec.display}"
+            )
         return ref, None
 
     @workflow.update(name="judge")
@@ -601,6 +604,9 @@ class PipelineWorkflow:
     @workflow.update(name="pause")
     def pause(self, request: ActionRequest) -> dict[str, Any]:
         """Pause: no new stage starts and timers stop counting until ``resume``."""
+        return self._pause(request)
+
+    def _pause(self, request: ActionRequest) -> dict[str, Any]:
         self._is_paused = True
         self._paused = {"pausedBy": request.user, "pauseTime": _ms(), "reason": request.reason}
         self._set_status(Status.PAUSED)
@@ -619,6 +625,9 @@ class PipelineWorkflow:
     @workflow.update(name="resume")
     def resume(self, request: ActionRequest) -> dict[str, Any]:
         """Resume a paused run."""
+        return self._resume(request)
+
+    def _resume(self, request: ActionRequest) -> dict[str, Any]:
         self._is_paused = False
         self._paused = {**(self._paused or {}), "resumedBy": request.user, "resumeTime": _ms()}
         self._set_status(Status.RUNNING)
@@ -656,13 +665,13 @@ class PipelineWorkflow:
             self._validate_pause(request)
         except ApplicationError:
             return
-        self.pause(request)
+        self._pause(request)
 
     @workflow.signal(name="resume")
     def resume_signal(self, request: ActionRequest) -> None:
         """``resume`` as a signal (for the Web UI)."""
         if self._is_paused:
-            self.resume(request)
+            self._resume(request)
 
     @workflow.signal(name="cancel")
     def cancel_signal(self, request: ActionRequest) -> None:
@@ -685,6 +694,9 @@ class PipelineWorkflow:
     @workflow.update(name="skip_wait")
     def skip_wait(self, request: SkipWaitRequest) -> dict[str, Any]:
         """End a wait, waitUntil or execution window now (``skipRemainingWait``)."""
+        return self._skip_wait(request)
+
+    def _skip_wait(self, request: SkipWaitRequest) -> dict[str, Any]:
         ref = self._stage_key(request.stage)
         ctx = self._contexts[ref]
         ctx.inbox.skip_wait = {"user": request.user, "time": _ms()}
@@ -708,7 +720,7 @@ class PipelineWorkflow:
             self._validate_skip_wait(request)
         except ApplicationError:
             return
-        self.skip_wait(request)
+        self._skip_wait(request)
 
     @workflow.update(name="restart_stage")
     def restart_stage(self, request: RestartRequest) -> dict[str, Any]:

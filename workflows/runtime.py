@@ -72,16 +72,16 @@ def stage_view(stage: StageRuntime) -> StageView:
     context = stage.config_context()
     context.update(stage.context)
     return StageView(
-        refId=stage.ref_id,
+        ref_id=stage.ref_id,
         name=stage.spec.name,
         type=stage.spec.type,
         status=stage.status,
-        startTime=stage.start_time,
-        endTime=stage.end_time,
+        start_time=stage.start_time,
+        end_time=stage.end_time,
         context=context,
         outputs=stage.outputs,
         error=stage.error,
-        requisiteStageRefIds=list(stage.spec.requisite_stage_ref_ids),
+        requisite_stage_ref_ids=list(stage.spec.requisite_stage_ref_ids),
     )
 
 
@@ -172,11 +172,11 @@ def execution_view(
         id=execution_id,
         application=application,
         pipeline=pipeline,
-        pipelineConfigId=pipeline_config_id,
+        pipeline_config_id=pipeline_config_id,
         status=status,
         trigger=trigger,
-        startTime=start_time,
-        endTime=end_time,
+        start_time=start_time,
+        end_time=end_time,
         stages=[stage_view(s) for s in stages.values()],
         **extra,
     )

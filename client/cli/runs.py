@@ -33,7 +33,7 @@ def _user(user: str | None) -> str:
         return user
     try:
         return getpass.getuser()
-    except Exception:
+    except (KeyError, OSError):
         return "anonymous"
 
 

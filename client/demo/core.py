@@ -21,7 +21,9 @@ PIPELINES = Path(__file__).parent / "pipelines"
 def ci_service() -> HttpStub:
     """A local stand-in for a CI service: builds take three polls, tests pass, chat accepts."""
     stub = HttpStub()
-    stub.route("POST", "/builds", Reply(201, {"queued": True}, {"location": stub.url("/builds/17")}))
+    stub.route(
+        "POST", "/builds", Reply(201, {"queued": True}, {"location": stub.url("/builds/17")})
+    )
     stub.route(
         "GET",
         "/builds/17",
@@ -57,7 +59,11 @@ async def run_core_demo(
                     "--continue --input ship"
                 )
                 await gennaker.judge(
-                    execution_id, "approve", "continue", judgment_input="ship", user="release-manager"
+                    execution_id,
+                    "approve",
+                    "continue",
+                    judgment_input="ship",
+                    user="release-manager",
                 )
                 return
             await asyncio.sleep(0.2)

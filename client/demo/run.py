@@ -70,7 +70,9 @@ def _ports() -> tuple[int, int]:
 
 
 @contextlib.asynccontextmanager
-async def _workers(client: Client, config: GennakerConfig, queues: TaskQueues) -> AsyncIterator[list[Worker]]:
+async def _workers(
+    client: Client, config: GennakerConfig, queues: TaskQueues
+) -> AsyncIterator[list[Worker]]:
     workers = build_workers(client, config, queues)
     tasks = [asyncio.create_task(worker.run()) for worker in workers]
     try:
@@ -83,7 +85,9 @@ async def _workers(client: Client, config: GennakerConfig, queues: TaskQueues) -
                 await task
 
 
-def _follow(gennaker: GennakerClient, console: Console) -> Callable[[str], Awaitable[ExecutionView]]:
+def _follow(
+    gennaker: GennakerClient, console: Console
+) -> Callable[[str], Awaitable[ExecutionView]]:
     async def follow(execution_id: str) -> ExecutionView:
         final: ExecutionView | None = None
         with Live(console=console, refresh_per_second=4) as live:
@@ -98,9 +102,24 @@ def _follow(gennaker: GennakerClient, console: Console) -> Callable[[str], Await
 
 _OPTIONAL_PARTS: list[tuple[str, str, str, str]] = [
     # (title, module, function, stand-ins)
-    ("AWS: bake, red/black deploys, rollback", "client.demo_aws", "run_aws_demo", "moto (AWS), Packer"),
-    ("Kubernetes: deploy, update, undo", "client.demo_kubernetes", "run_kubernetes_demo", "Kubernetes simulator"),
-    ("Canary analysis", "client.demo_canary", "run_canary_demo", "Prometheus with recorded metrics"),
+    (
+        "AWS: bake, red/black deploys, rollback",
+        "client.demo_aws",
+        "run_aws_demo",
+        "moto (AWS), Packer",
+    ),
+    (
+        "Kubernetes: deploy, update, undo",
+        "client.demo_kubernetes",
+        "run_kubernetes_demo",
+        "Kubernetes simulator",
+    ),
+    (
+        "Canary analysis",
+        "client.demo_canary",
+        "run_canary_demo",
+        "Prometheus with recorded metrics",
+    ),
 ]
 
 
@@ -108,7 +127,9 @@ async def run_demo(console: Console, *, keep_serving: bool = True) -> DemoResult
     """Run the whole demo; serve the UI afterwards until Ctrl-C when ``keep_serving``."""
     port, ui_port = _ports()
     server = DevServer(port=port, ui_port=ui_port, db_file=None)
-    console.print("[bold]Gennaker demo[/]: Temporal is the only stateful service; everything else is local.")
+    console.print(
+        "[bold]Gennaker demo[/]: Temporal is the only stateful service; everything else is local."
+    )
     server.start()
     parts: list[DemoPart] = []
     try:
@@ -142,7 +163,9 @@ async def run_demo(console: Console, *, keep_serving: bool = True) -> DemoResult
                 result = DemoResult(ui_url=ui_url, address=server.address, parts=parts)
                 _summary(console, result)
                 if keep_serving:
-                    console.print("The stack keeps running so you can explore the UI. Ctrl-C stops it.")
+                    console.print(
+                        "The stack keeps running so you can explore the UI. Ctrl-C stops it."
+                    )
                     await _until_interrupted()
         return result
     finally:
@@ -185,9 +208,13 @@ def _summary(console: Console, result: DemoResult) -> None:
     console.print(f"Web UI: [bold]{result.ui_url}[/]  (runs: {listing})")
     for part in result.parts:
         for view in part.views:
-            console.print(f"  {view.id}: {result.ui_url}/namespaces/default/workflows/{quote(view.id, safe='')}")
+            console.print(
+                f"  {view.id}: {result.ui_url}/namespaces/default/workflows/{quote(view.id, safe='')}"
+            )
     console.print(
-        "[bold green]demo succeeded[/]" if result.succeeded else "[bold red]a demo run did not succeed[/]"
+        "[bold green]demo succeeded[/]"
+        if result.succeeded
+        else "[bold red]a demo run did not succeed[/]"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from models.stages import canary as _canary  # noqa: F401  (registers kayentaCanary)
 from models.stages.core import (
     PRECONDITION_TYPES,
     CheckPreconditionsStage,

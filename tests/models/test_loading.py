@@ -37,7 +37,9 @@ def test_exported_fixtures_load_with_ui_fields_ignored() -> None:
 
 def test_numeric_ref_ids_become_strings() -> None:
     loaded = parse_pipeline(
-        pipeline({"refId": 1, "type": "wait"}, {"refId": 2, "type": "wait", "requisiteStageRefIds": [1]})
+        pipeline(
+            {"refId": 1, "type": "wait"}, {"refId": 2, "type": "wait", "requisiteStageRefIds": [1]}
+        )
     )
     assert loaded.stages[1]["requisiteStageRefIds"] == ["1"]
     assert loaded.stages[0]["name"] == "wait"
@@ -45,7 +47,10 @@ def test_numeric_ref_ids_become_strings() -> None:
 
 def test_unknown_requisite_names_file_and_path() -> None:
     lines = problems(
-        pipeline(*[{"refId": str(i), "type": "wait"} for i in range(3)], {"refId": "x", "type": "wait", "requisiteStageRefIds": ["9"]})
+        pipeline(
+            *[{"refId": str(i), "type": "wait"} for i in range(3)],
+            {"refId": "x", "type": "wait", "requisiteStageRefIds": ["9"]},
+        )
     )
     assert lines == ['pipeline.json: stages[3].requisiteStageRefIds[0]: no stage has refId "9"']
 
@@ -98,17 +103,31 @@ def test_bad_window_hours_and_negative_waits_are_refused() -> None:
                 "refId": "2",
                 "type": "wait",
                 "restrictExecutionDuringTimeWindow": True,
-                "restrictedExecutionWindow": {"whitelist": [{"startHour": 25, "endHour": 3}], "days": [0]},
+                "restrictedExecutionWindow": {
+                    "whitelist": [{"startHour": 25, "endHour": 3}],
+                    "days": [0],
+                },
             },
         )
     )
     assert "pipeline.json: stages[0].waitTime: Input should be greater than or equal to 0" in lines
-    assert any(line.startswith("pipeline.json: stages[1].restrictedExecutionWindow.whitelist[0].startHour:") for line in lines)
-    assert any("stages[1].restrictedExecutionWindow.days: day 0 is not in 1 (Sunday) .. 7 (Saturday)" in line for line in lines)
+    assert any(
+        line.startswith(
+            "pipeline.json: stages[1].restrictedExecutionWindow.whitelist[0].startHour:"
+        )
+        for line in lines
+    )
+    assert any(
+        "stages[1].restrictedExecutionWindow.days: day 0 is not in 1 (Sunday) .. 7 (Saturday)"
+        in line
+        for line in lines
+    )
 
 
 def test_fields_written_as_expressions_are_checked_when_the_stage_starts() -> None:
-    loaded = parse_pipeline(pipeline({"refId": "1", "type": "wait", "waitTime": "${parameters.seconds}"}))
+    loaded = parse_pipeline(
+        pipeline({"refId": "1", "type": "wait", "waitTime": "${parameters.seconds}"})
+    )
     with pytest.raises(PipelineError, match=r"stage 1\.waitTime"):
         parse_stage({**loaded.stages[0], "waitTime": "soon"}, "stage 1")
     assert isinstance(parse_stage({**loaded.stages[0], "waitTime": "7"}), WaitStage)
@@ -116,12 +135,16 @@ def test_fields_written_as_expressions_are_checked_when_the_stage_starts() -> No
 
 def test_an_untranslatable_cron_trigger_is_refused_at_load() -> None:
     lines = problems(pipeline(triggers=[{"type": "cron", "cronExpression": "0 0 12 L * ?"}]))
-    assert len(lines) == 1 and lines[0].startswith("pipeline.json: triggers[0].cronExpression: cron expression '0 0 12 L * ?'")
+    assert len(lines) == 1 and lines[0].startswith(
+        "pipeline.json: triggers[0].cronExpression: cron expression '0 0 12 L * ?'"
+    )
 
 
 def test_a_list_of_pipelines_reports_each_by_index(tmp_path: Path) -> None:
     path = tmp_path / "many.json"
-    path.write_text(json.dumps([pipeline({"refId": "1", "type": "wait"}), {"name": "no app", "stages": []}]))
+    path.write_text(
+        json.dumps([pipeline({"refId": "1", "type": "wait"}), {"name": "no app", "stages": []}])
+    )
     with pytest.raises(PipelineError) as caught:
         load_pipeline_files([path])
     assert f"{path}: [1].application: Field required" in str(caught.value)

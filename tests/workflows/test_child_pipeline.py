@@ -17,10 +17,21 @@ from tests.conftest import running_workers
 
 def child_config(app: str, fail: bool = False, hold: bool = False) -> Any:
     stages: list[dict[str, Any]] = [
-        {"refId": "1", "type": "evaluateVariables", "variables": [{"key": "greeting", "value": "hello ${parameters.who}"}]}
+        {
+            "refId": "1",
+            "type": "evaluateVariables",
+            "variables": [{"key": "greeting", "value": "hello ${parameters.who}"}],
+        }
     ]
     if fail:
-        stages.append({"refId": "2", "type": "checkPreconditions", "requisiteStageRefIds": ["1"], "preconditions": [{"type": "expression", "context": {"expression": "${false}"}}]})
+        stages.append(
+            {
+                "refId": "2",
+                "type": "checkPreconditions",
+                "requisiteStageRefIds": ["1"],
+                "preconditions": [{"type": "expression", "context": {"expression": "${false}"}}],
+            }
+        )
     if hold:
         stages.append({"refId": "3", "type": "manualJudgment", "requisiteStageRefIds": ["1"]})
     return parse_pipeline(
@@ -90,7 +101,9 @@ async def test_not_waiting_for_the_child_succeeds_once_it_started(dev_client: Cl
     app = f"fam{uuid.uuid4().hex[:6]}"
     async with running_workers(dev_client) as gennaker:
         await gennaker.registry.apply(child_config(app, hold=True), "tester")
-        parent = await gennaker.wait(await gennaker.run(parent_config(app, waitForCompletion=False)))
+        parent = await gennaker.wait(
+            await gennaker.run(parent_config(app, waitForCompletion=False))
+        )
         child = await child_view(gennaker, parent)
         assert parent.status == Status.SUCCEEDED
         assert child.status == Status.RUNNING
@@ -119,4 +132,6 @@ async def test_an_unknown_child_pipeline_fails_the_stage_with_its_name(dev_clien
     async with running_workers(dev_client) as gennaker:
         parent = await gennaker.wait(await gennaker.run(parent_config(app)))
     assert parent.status == Status.TERMINAL
-    assert f"no saved pipeline 'child-{app}' in application '{app}'" in (parent.stages[0].error or "")
+    assert f"no saved pipeline 'child-{app}' in application '{app}'" in (
+        parent.stages[0].error or ""
+    )

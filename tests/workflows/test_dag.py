@@ -17,7 +17,10 @@ def graph(**edges: list[str]) -> StageGraph:
 
 def test_stages_without_requisites_start_together() -> None:
     g = graph(a=[], b=[], c=["a"])
-    assert ready_stages(g, {"a": S.NOT_STARTED, "b": S.NOT_STARTED, "c": S.NOT_STARTED}) == ["a", "b"]
+    assert ready_stages(g, {"a": S.NOT_STARTED, "b": S.NOT_STARTED, "c": S.NOT_STARTED}) == [
+        "a",
+        "b",
+    ]
 
 
 @pytest.mark.parametrize("upstream", [S.SUCCEEDED, S.FAILED_CONTINUE, S.SKIPPED])
@@ -52,7 +55,12 @@ def plain(*refs: str) -> dict[str, FailureFlags]:
 
 
 def test_final_status_succeeds_when_all_succeed_skip_or_continue() -> None:
-    assert final_status({"a": S.SUCCEEDED, "b": S.SKIPPED, "c": S.FAILED_CONTINUE}, plain("a", "b", "c")) == S.SUCCEEDED
+    assert (
+        final_status(
+            {"a": S.SUCCEEDED, "b": S.SKIPPED, "c": S.FAILED_CONTINUE}, plain("a", "b", "c")
+        )
+        == S.SUCCEEDED
+    )
 
 
 def test_final_status_terminal_wins_over_canceled_and_stopped() -> None:
@@ -64,7 +72,10 @@ def test_final_status_terminal_wins_over_canceled_and_stopped() -> None:
 def test_a_stopped_branch_succeeds_unless_it_asked_to_fail_later() -> None:
     statuses = {"a": S.STOPPED, "b": S.SUCCEEDED, "after-a": S.NOT_STARTED}
     assert final_status(statuses, plain(*statuses)) == S.SUCCEEDED
-    flags = {**plain(*statuses), "a": FailureFlags(fail_pipeline=False, complete_other_branches_then_fail=True)}
+    flags = {
+        **plain(*statuses),
+        "a": FailureFlags(fail_pipeline=False, complete_other_branches_then_fail=True),
+    }
     assert final_status(statuses, flags) == S.TERMINAL
 
 

@@ -17,13 +17,28 @@ def failing(ref: str, **flags: Any) -> dict[str, Any]:
         "refId": ref,
         "name": f"fail-{ref}",
         "type": "checkPreconditions",
-        "preconditions": [{"type": "expression", "context": {"expression": "${false}"}, **flags.pop("precondition", {})}],
+        "preconditions": [
+            {
+                "type": "expression",
+                "context": {"expression": "${false}"},
+                **flags.pop("precondition", {}),
+            }
+        ],
         **flags,
     }
 
 
-def wait(ref: str, seconds: float = 0, after: list[str] | None = None, **extra: Any) -> dict[str, Any]:
-    return {"refId": ref, "name": f"wait-{ref}", "type": "wait", "waitTime": seconds, "requisiteStageRefIds": after or [], **extra}
+def wait(
+    ref: str, seconds: float = 0, after: list[str] | None = None, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "refId": ref,
+        "name": f"wait-{ref}",
+        "type": "wait",
+        "waitTime": seconds,
+        "requisiteStageRefIds": after or [],
+        **extra,
+    }
 
 
 async def run(dev_client: Client, stages: list[dict[str, Any]], **fields: Any) -> Any:
@@ -63,7 +78,11 @@ async def test_halt_branch_stops_only_that_branch_and_pipeline_succeeds(dev_clie
 async def test_halt_branch_then_fail_pipeline_when_others_finish(dev_client: Client) -> None:
     view = await run(
         dev_client,
-        [failing("1", failPipeline=False, completeOtherBranchesThenFail=True), wait("2", 1), wait("4", 0, ["2"])],
+        [
+            failing("1", failPipeline=False, completeOtherBranchesThenFail=True),
+            wait("2", 1),
+            wait("4", 0, ["2"]),
+        ],
     )
     assert view.status == Status.TERMINAL
     assert statuses(view) == {"1": Status.STOPPED, "2": Status.SUCCEEDED, "4": Status.SUCCEEDED}
@@ -84,14 +103,22 @@ async def test_precondition_fail_pipeline_false_is_the_if_else_idiom(dev_client:
             "refId": "is-prod",
             "type": "checkPreconditions",
             "preconditions": [
-                {"type": "expression", "failPipeline": False, "context": {"expression": "${parameters.env == 'prod'}"}}
+                {
+                    "type": "expression",
+                    "failPipeline": False,
+                    "context": {"expression": "${parameters.env == 'prod'}"},
+                }
             ],
         },
         {
             "refId": "is-not-prod",
             "type": "checkPreconditions",
             "preconditions": [
-                {"type": "expression", "failPipeline": False, "context": {"expression": "${parameters.env != 'prod'}"}}
+                {
+                    "type": "expression",
+                    "failPipeline": False,
+                    "context": {"expression": "${parameters.env != 'prod'}"},
+                }
             ],
         },
         wait("prod", 0, ["is-prod"]),
@@ -118,7 +145,9 @@ async def test_join_waits_for_every_upstream_branch(dev_client: Client) -> None:
 
 async def test_disabled_stage_is_skipped_and_downstream_runs(dev_client: Client) -> None:
     stages = [
-        wait("1", 0, stageEnabled={"type": "expression", "expression": "parameters.deploy == 'yes'"}),
+        wait(
+            "1", 0, stageEnabled={"type": "expression", "expression": "parameters.deploy == 'yes'"}
+        ),
         wait("2", 0, stageEnabled={"type": "expression", "expression": "nope.missing.key"}),
         wait("3", 0, ["1", "2"]),
     ]
@@ -128,9 +157,15 @@ async def test_disabled_stage_is_skipped_and_downstream_runs(dev_client: Client)
     assert "stageEnabledError" in view.stages[1].context
 
 
-async def test_failed_expression_stays_literal_unless_fail_on_failed_expressions(dev_client: Client) -> None:
+async def test_failed_expression_stays_literal_unless_fail_on_failed_expressions(
+    dev_client: Client,
+) -> None:
     stages = [
-        {"refId": "1", "type": "evaluateVariables", "variables": [{"key": "v", "value": "x-${nope.a}"}]},
+        {
+            "refId": "1",
+            "type": "evaluateVariables",
+            "variables": [{"key": "v", "value": "x-${nope.a}"}],
+        },
         {
             "refId": "2",
             "type": "evaluateVariables",

@@ -86,7 +86,9 @@ async def test_judgment_through_update_continues_with_input_and_records_the_judg
     execution_id = await gennaker.run(pipeline)
     await until(gennaker, execution_id, waiting_for_judgment("mj"))
     listed = await gennaker.list_executions(pipeline.application)
-    result = await gennaker.judge(execution_id, "Approve prod", "continue", judgment_input="rollout", user="carol")
+    result = await gennaker.judge(
+        execution_id, "Approve prod", "continue", judgment_input="rollout", user="carol"
+    )
     view = await gennaker.wait(execution_id)
     assert result["refId"] == "mj"
     assert view.status == Status.SUCCEEDED
@@ -125,14 +127,18 @@ async def test_unauthorised_judge_is_refused_with_a_clear_error_and_no_trace(
 ) -> None:
     execution_id = await gennaker.run(judgment_pipeline(requiredJudgmentRoles=["release-managers"]))
     await until(gennaker, execution_id, waiting_for_judgment("mj"))
-    with pytest.raises(RefusedError, match=r"user 'bob' may not judge stage 'Approve prod'.*release-managers"):
+    with pytest.raises(
+        RefusedError, match=r"user 'bob' may not judge stage 'Approve prod'.*release-managers"
+    ):
         await gennaker.judge(execution_id, "mj", "continue", user="bob")
     handle = gennaker.temporal.get_workflow_handle(execution_id)
     events = [e.event_type async for e in handle.fetch_history_events()]
     assert EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED not in events
     # A refused signal is noted on the stage and the stage keeps waiting.
     await handle.signal("judge", JudgeRequest(stage="mj", judgmentStatus="continue", user="bob"))
-    view = await until(gennaker, execution_id, lambda v: "lastRefusedJudgment" in v.stages[0].context)
+    view = await until(
+        gennaker, execution_id, lambda v: "lastRefusedJudgment" in v.stages[0].context
+    )
     assert view.stages[0].status == Status.RUNNING
     await gennaker.judge(execution_id, "mj", "continue", user="alice")
     assert (await gennaker.wait(execution_id)).status == Status.SUCCEEDED
@@ -225,8 +231,18 @@ async def test_restart_stage_of_a_finished_run_reruns_it_and_downstream(
         make_pipeline(
             [
                 {"refId": "0", "type": "wait", "waitTime": 0},
-                {"refId": "1", "type": "webhook", "url": stub.url("/flaky"), "requisiteStageRefIds": ["0"]},
-                {"refId": "2", "type": "webhook", "url": stub.url("/after"), "requisiteStageRefIds": ["1"]},
+                {
+                    "refId": "1",
+                    "type": "webhook",
+                    "url": stub.url("/flaky"),
+                    "requisiteStageRefIds": ["0"],
+                },
+                {
+                    "refId": "2",
+                    "type": "webhook",
+                    "url": stub.url("/after"),
+                    "requisiteStageRefIds": ["1"],
+                },
             ]
         )
     )
@@ -236,7 +252,9 @@ async def test_restart_stage_of_a_finished_run_reruns_it_and_downstream(
     assert "answered 400" in (failed.stages[1].error or "")
     first_start = failed.stages[0].start_time
     await gennaker.restart_stage(execution_id, "1", user="frank")
-    view = await until(gennaker, execution_id, lambda v: v.status.complete and v.stages[2].status.complete)
+    view = await until(
+        gennaker, execution_id, lambda v: v.status.complete and v.stages[2].status.complete
+    )
     assert view.status == Status.SUCCEEDED
     assert [s.status for s in view.stages] == [Status.SUCCEEDED] * 3
     assert view.stages[0].start_time == first_start  # not run again
@@ -255,7 +273,11 @@ async def test_restart_stage_of_a_running_run_in_place(gennaker: GennakerClient)
                     "refId": "check",
                     "type": "checkPreconditions",
                     "preconditions": [
-                        {"type": "expression", "failPipeline": False, "context": {"expression": gate_done}}
+                        {
+                            "type": "expression",
+                            "failPipeline": False,
+                            "context": {"expression": gate_done},
+                        }
                     ],
                 },
                 {"refId": "gate", "name": "gate", "type": "manualJudgment"},
@@ -266,14 +288,19 @@ async def test_restart_stage_of_a_running_run_in_place(gennaker: GennakerClient)
     await until(
         gennaker,
         execution_id,
-        lambda v: v.stages[0].status == Status.STOPPED and bool(v.stages[1].context.get("awaitingJudgment")),
+        lambda v: (
+            v.stages[0].status == Status.STOPPED
+            and bool(v.stages[1].context.get("awaitingJudgment"))
+        ),
     )
     first_end = (await gennaker.status(execution_id)).stages[0].end_time
     await gennaker.restart_stage(execution_id, "check", user="gina")
     view = await until(
         gennaker,
         execution_id,
-        lambda v: v.stages[0].status == Status.STOPPED and (v.stages[0].end_time or 0) > (first_end or 0),
+        lambda v: (
+            v.stages[0].status == Status.STOPPED and (v.stages[0].end_time or 0) > (first_end or 0)
+        ),
     )
     assert view.stages[0].context["restartDetails"]["restartedBy"] == "gina"
     with pytest.raises(RefusedError, match="only a completed stage can be restarted"):

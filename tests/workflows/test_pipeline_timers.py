@@ -83,7 +83,14 @@ async def test_judgment_times_out_after_three_days(skip_env: WorkflowEnvironment
 async def test_stage_timeout_does_not_count_paused_time(skip_env: WorkflowEnvironment) -> None:
     pipeline = parse_pipeline(
         make_pipeline(
-            [{"refId": "1", "type": "manualJudgment", "name": "Gate", "stageTimeoutMs": HOUR * 1000}]
+            [
+                {
+                    "refId": "1",
+                    "type": "manualJudgment",
+                    "name": "Gate",
+                    "stageTimeoutMs": HOUR * 1000,
+                }
+            ]
         )
     )
     async with running_workers(skip_env.client, config=UTC_CONFIG) as gennaker:

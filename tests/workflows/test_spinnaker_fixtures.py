@@ -32,8 +32,14 @@ def stub() -> Iterator[HttpStub]:
         yield server
 
 
-async def test_release_with_approval_runs_build_judgment_and_rollout(dev_client: Client, stub: HttpStub) -> None:
-    stub.route("POST", "/job/checkout/build", Reply(201, {"queued": True}, {"location": stub.url("/job/checkout/build/42")}))
+async def test_release_with_approval_runs_build_judgment_and_rollout(
+    dev_client: Client, stub: HttpStub
+) -> None:
+    stub.route(
+        "POST",
+        "/job/checkout/build",
+        Reply(201, {"queued": True}, {"location": stub.url("/job/checkout/build/42")}),
+    )
     stub.route(
         "GET",
         "/job/checkout/build/42",
@@ -43,7 +49,9 @@ async def test_release_with_approval_runs_build_judgment_and_rollout(dev_client:
     stub.route("POST", "/deploy", Reply(200, {"accepted": True}))
     pipeline = fixture("release-with-approval.json")
     async with running_workers(dev_client) as gennaker:
-        execution_id = await gennaker.run(pipeline, {"ciUrl": stub.url(""), "environment": "prod"}, user="alice")
+        execution_id = await gennaker.run(
+            pipeline, {"ciUrl": stub.url(""), "environment": "prod"}, user="alice"
+        )
         deadline = time.monotonic() + 30
         while not (await gennaker.status(execution_id)).stage("3").context.get("awaitingJudgment"):  # type: ignore[union-attr]
             assert time.monotonic() < deadline, "judgment never became ready"
@@ -52,17 +60,27 @@ async def test_release_with_approval_runs_build_judgment_and_rollout(dev_client:
         judgment = view.stage("Approve rollout")
         assert judgment is not None
         assert judgment.context["instructions"] == "Build 42 is ready for prod. Roll it out?"
-        await gennaker.judge(execution_id, "Approve rollout", "continue", judgment_input="rollout", user="bob")
+        await gennaker.judge(
+            execution_id, "Approve rollout", "continue", judgment_input="rollout", user="bob"
+        )
         view = await gennaker.wait(execution_id)
     assert view.status == Status.SUCCEEDED, view.model_dump_json(indent=1)
     assert [s.status for s in view.stages] == [Status.SUCCEEDED] * 6
-    assert stub.calls("POST", "/job/checkout/build")[0].body == {"branch": "main", "environment": "prod"}
+    assert stub.calls("POST", "/job/checkout/build")[0].body == {
+        "branch": "main",
+        "environment": "prod",
+    }
     assert stub.calls("POST", "/job/checkout/build")[0].headers.get("X-Requested-By") == "spinnaker"
-    assert stub.calls("POST", "/deploy")[0].body == {"artifact": "checkout-42.tgz", "environment": "prod"}
+    assert stub.calls("POST", "/deploy")[0].body == {
+        "artifact": "checkout-42.tgz",
+        "environment": "prod",
+    }
     assert view.trigger["user"] == "alice"
 
 
-async def test_release_with_approval_holds_when_the_judge_says_hold(dev_client: Client, stub: HttpStub) -> None:
+async def test_release_with_approval_holds_when_the_judge_says_hold(
+    dev_client: Client, stub: HttpStub
+) -> None:
     stub.route("POST", "/job/checkout/build", Reply(201, {}, {"location": stub.url("/b/1")}))
     stub.route("GET", "/b/1", Reply(200, {"result": "SUCCESS", "number": 7}))
     pipeline = fixture("release-with-approval.json")
@@ -81,10 +99,14 @@ async def test_release_with_approval_holds_when_the_judge_says_hold(dev_client: 
     assert stub.calls("POST", "/deploy") == []
 
 
-async def test_parallel_regions_skips_a_disabled_branch_and_joins(dev_client: Client, stub: HttpStub) -> None:
+async def test_parallel_regions_skips_a_disabled_branch_and_joins(
+    dev_client: Client, stub: HttpStub
+) -> None:
     pipeline = fixture("parallel-regions.json")
     async with running_workers(dev_client) as gennaker:
-        execution_id = await gennaker.run(pipeline, {"skipEu": "true", "hookUrl": stub.url(""), "version": "2.3.4"})
+        execution_id = await gennaker.run(
+            pipeline, {"skipEu": "true", "hookUrl": stub.url(""), "version": "2.3.4"}
+        )
         view = await gennaker.wait(execution_id)
     by_name = {s.name: s for s in view.stages}
     assert view.status == Status.SUCCEEDED, view.model_dump_json(indent=1)

@@ -26,7 +26,16 @@ def start_worker(address: str, suffix: str, home: Path) -> subprocess.Popen[byte
     """``gennaker worker --queue pipelines`` as its own process (so it can be killed)."""
     gennaker = Path(sys.executable).parent / "gennaker"
     return subprocess.Popen(
-        [str(gennaker), "worker", "--queue", "pipelines", "--address", address, "--queue-suffix", suffix],
+        [
+            str(gennaker),
+            "worker",
+            "--queue",
+            "pipelines",
+            "--address",
+            address,
+            "--queue-suffix",
+            suffix,
+        ],
         env={**os.environ, "HOME": str(home)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -43,10 +52,25 @@ async def test_sigkilled_worker_restarts_and_no_finished_stage_runs_twice(
     with HttpStub() as stub:
         stages = [
             {"refId": "1", "type": "webhook", "url": stub.url("/one")},
-            {"refId": "2", "type": "webhook", "url": stub.url("/two"), "requisiteStageRefIds": ["1"]},
+            {
+                "refId": "2",
+                "type": "webhook",
+                "url": stub.url("/two"),
+                "requisiteStageRefIds": ["1"],
+            },
             {"refId": "3", "type": "wait", "waitTime": 4, "requisiteStageRefIds": ["2"]},
-            {"refId": "4", "type": "webhook", "url": stub.url("/four"), "requisiteStageRefIds": ["3"]},
-            {"refId": "5", "type": "webhook", "url": stub.url("/five"), "requisiteStageRefIds": ["4"]},
+            {
+                "refId": "4",
+                "type": "webhook",
+                "url": stub.url("/four"),
+                "requisiteStageRefIds": ["3"],
+            },
+            {
+                "refId": "5",
+                "type": "webhook",
+                "url": stub.url("/five"),
+                "requisiteStageRefIds": ["4"],
+            },
         ]
         pipeline = parse_pipeline(make_pipeline(stages))
         worker = start_worker(address, suffix, tmp_path)

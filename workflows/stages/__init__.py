@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workflows.canary import stage as _canary_stage  # noqa: F401  (registers kayentaCanary)
 from workflows.stages import (  # noqa: F401  (each module registers its handlers)
     child,
     judgment,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import ChainMap
-from typing import Any
+from collections.abc import MutableMapping
+from typing import Any, cast
 
 from temporalio import workflow
 
@@ -30,7 +31,8 @@ class EvaluateVariablesHandler(BaseHandler):
         failures: dict[str, str] = {}
         for variable in stage.variables:
             current = ExpressionScope(
-                variables=ChainMap(done, scope.variables),
+                # ChainMap only reads the scope: no copy (it would build the execution view).
+                variables=ChainMap(done, cast("MutableMapping[str, Any]", scope.variables)),
                 stages=scope.stages,
                 current_stage=scope.current_stage,
                 functions=scope.functions,
