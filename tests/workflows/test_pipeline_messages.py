@@ -311,3 +311,14 @@ async def test_restart_stage_of_a_running_run_in_place(gennaker: GennakerClient)
     await gennaker.restart_stage(execution_id, "check", user="hal")
     view = await until(gennaker, execution_id, lambda v: v.stages[0].status == Status.SUCCEEDED)
     assert view.stages[1].status == Status.SUCCEEDED
+
+
+async def test_skip_remaining_wait_ends_a_long_wait(gennaker: GennakerClient) -> None:
+    pipeline = parse_pipeline(make_pipeline([{"refId": "1", "name": "soak", "type": "wait", "waitTime": 3600}]))
+    execution_id = await gennaker.run(pipeline)
+    await until(gennaker, execution_id, lambda v: v.stages[0].status == Status.RUNNING)
+    await gennaker.skip_wait(execution_id, "soak", user="ops")
+    view = await gennaker.wait(execution_id)
+    assert view.status == Status.SUCCEEDED
+    assert view.stages[0].context["skipRemainingWait"] is True
+    assert view.stages[0].end_time - view.stages[0].start_time < 60_000
