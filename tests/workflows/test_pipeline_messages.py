@@ -314,7 +314,9 @@ async def test_restart_stage_of_a_running_run_in_place(gennaker: GennakerClient)
 
 
 async def test_skip_remaining_wait_ends_a_long_wait(gennaker: GennakerClient) -> None:
-    pipeline = parse_pipeline(make_pipeline([{"refId": "1", "name": "soak", "type": "wait", "waitTime": 3600}]))
+    pipeline = parse_pipeline(
+        make_pipeline([{"refId": "1", "name": "soak", "type": "wait", "waitTime": 3600}])
+    )
     execution_id = await gennaker.run(pipeline)
     await until(gennaker, execution_id, lambda v: v.stages[0].status == Status.RUNNING)
     await gennaker.skip_wait(execution_id, "soak", user="ops")

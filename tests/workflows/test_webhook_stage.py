@@ -29,7 +29,9 @@ async def gennaker(dev_client: Client) -> AsyncIterator[GennakerClient]:
 
 
 async def run_webhook(gennaker: GennakerClient, **stage: Any) -> ExecutionView:
-    pipeline = parse_pipeline(make_pipeline([{"refId": "1", "name": "hook", "type": "webhook", **stage}]))
+    pipeline = parse_pipeline(
+        make_pipeline([{"refId": "1", "name": "hook", "type": "webhook", **stage}])
+    )
     return await gennaker.wait(await gennaker.run(pipeline))
 
 
@@ -43,13 +45,18 @@ async def test_call_records_status_code_and_body(gennaker: GennakerClient, stub:
         customHeaders={"Authorization": "Bearer token"},
     )
     assert view.status == Status.SUCCEEDED
-    assert view.stages[0].outputs["webhook"] == {"statusCode": 200, "body": {"id": 1, "state": "saved"}}
+    assert view.stages[0].outputs["webhook"] == {
+        "statusCode": 200,
+        "body": {"id": 1, "state": "saved"},
+    }
     request = stub.calls("PUT", "/things/1")[0]
     assert request.body == {"name": "widget"}
     assert request.headers["Authorization"] == "Bearer token"
 
 
-async def test_client_error_fails_the_stage_with_the_answer(gennaker: GennakerClient, stub: HttpStub) -> None:
+async def test_client_error_fails_the_stage_with_the_answer(
+    gennaker: GennakerClient, stub: HttpStub
+) -> None:
     stub.route("POST", "/missing", Reply(404, {"error": "no such job"}))
     view = await run_webhook(gennaker, url=stub.url("/missing"))
     stage = view.stages[0]
@@ -58,14 +65,18 @@ async def test_client_error_fails_the_stage_with_the_answer(gennaker: GennakerCl
     assert stage.outputs["webhook"]["statusCode"] == 404
 
 
-async def test_retry_status_codes_are_retried_until_success(gennaker: GennakerClient, stub: HttpStub) -> None:
+async def test_retry_status_codes_are_retried_until_success(
+    gennaker: GennakerClient, stub: HttpStub
+) -> None:
     stub.route("POST", "/flaky", Reply(503), Reply(503), Reply(200, {"ok": True}))
     view = await run_webhook(gennaker, url=stub.url("/flaky"))
     assert view.status == Status.SUCCEEDED
     assert len(stub.calls("POST", "/flaky")) == 3
 
 
-async def test_fail_fast_status_codes_fail_without_retrying(gennaker: GennakerClient, stub: HttpStub) -> None:
+async def test_fail_fast_status_codes_fail_without_retrying(
+    gennaker: GennakerClient, stub: HttpStub
+) -> None:
     stub.route("POST", "/gateway", Reply(504, {"error": "timeout"}), Reply(200, {}))
     view = await run_webhook(gennaker, url=stub.url("/gateway"))
     assert view.stages[0].status == Status.TERMINAL
@@ -78,7 +89,13 @@ async def test_polls_the_same_url_until_success(gennaker: GennakerClient, stub: 
         "/deploy",
         Reply(200, {"state": "QUEUED"}),
     )
-    stub.route("GET", "/deploy", Reply(200, {"state": "RUNNING", "pct": 10}), Reply(200, {"state": "RUNNING", "pct": 60}), Reply(200, {"state": "done", "pct": 100}))
+    stub.route(
+        "GET",
+        "/deploy",
+        Reply(200, {"state": "RUNNING", "pct": 10}),
+        Reply(200, {"state": "RUNNING", "pct": 60}),
+        Reply(200, {"state": "done", "pct": 100}),
+    )
     view = await run_webhook(
         gennaker,
         url=stub.url("/deploy"),
@@ -117,7 +134,9 @@ async def test_status_url_from_the_response_body(gennaker: GennakerClient, stub:
     assert stage.context["statusEndpoint"] == stub.url("/jobs/9")
 
 
-async def test_a_canceled_remote_status_cancels_the_stage(gennaker: GennakerClient, stub: HttpStub) -> None:
+async def test_a_canceled_remote_status_cancels_the_stage(
+    gennaker: GennakerClient, stub: HttpStub
+) -> None:
     stub.route("POST", "/run", Reply(201, {}, {"location": stub.url("/run/1")}))
     stub.route("GET", "/run/1", Reply(200, {"s": "ABORTED"}))
     view = await run_webhook(
