@@ -28,7 +28,7 @@ from datetime import timedelta
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from models.run import GateTicket
@@ -219,7 +219,7 @@ class ConcurrencyGateWorkflow:
     async def _tell(self, execution_id: str, decision: str) -> bool:
         try:
             await workflow.get_external_workflow_handle(execution_id).signal("gate", decision)
-        except Exception:  # any failure means the run cannot take the answer
+        except FailureError:  # not found, or already closed: the run cannot take the answer
             workflow.logger.info("run %s is gone; dropping it from the gate", execution_id)
             return False
         return True

@@ -404,12 +404,13 @@ class PipelineWorkflow:
             queued_at=_ms(),
             extra={"gateId": self._gate_id(), "queue": self._input.queues.pipelines},
         )
+        # Queued before asking: the gate may grant the slot before the local activity returns.
+        self._gate_state = "queued"
         await workflow.execute_local_activity(
             "gennaker.enter_gate",
             ticket,
             start_to_close_timeout=timedelta(seconds=30),
         )
-        self._gate_state = "queued"
         await workflow.wait_condition(
             lambda: self._gate_state != "queued" or self._canceled is not None
         )
@@ -448,11 +449,11 @@ class PipelineWorkflow:
                         "id",
                         "application",
                         "pipeline",
-                        "pipelineConfigId",
+                        "pipeline_config_id",
                         "status",
                         "trigger",
-                        "startTime",
-                        "endTime",
+                        "start_time",
+                        "end_time",
                     },
                 ),
                 "queues": self._input.queues.model_dump(mode="json"),

@@ -139,6 +139,8 @@ def apply_problems(pipeline: Pipeline) -> list[FieldProblem]:
     cron_ids: dict[str, int] = {}
     for index, trigger in enumerate(pipeline.triggers):
         path = f"triggers[{index}]"
+        if not trigger.enabled:
+            continue  # kept as written; it starts nothing (the loader still checks its cron)
         if trigger.type == "cron":
             problems.extend(_cron_problems(pipeline, index))
             key = trigger.id or str(index)
@@ -202,11 +204,10 @@ def _pipeline_trigger_problems(pipeline: Pipeline, index: int) -> list[FieldProb
                     f"{status!r} is not one of {', '.join(PIPELINE_TRIGGER_STATUSES)}",
                 )
             )
-    if (
-        trigger.enabled
-        and trigger.application == pipeline.application
-        and trigger.pipeline in {pipeline.name, pipeline.id} - {None}
-    ):
+    if trigger.application == pipeline.application and trigger.pipeline in {
+        pipeline.name,
+        pipeline.id,
+    } - {None}:
         problems.append(
             FieldProblem(
                 f"{path}.pipeline", "a pipeline cannot trigger itself (it would run forever)"
@@ -220,8 +221,6 @@ def _pipeline_trigger_problems(pipeline: Pipeline, index: int) -> list[FieldProb
 def _parameter_problems(pipeline: Pipeline, index: int) -> list[FieldProblem]:
     """A trigger must be able to start a run: required parameters need a value or a default."""
     trigger = pipeline.triggers[index]
-    if not trigger.enabled:
-        return []
     try:
         resolve_parameters(pipeline, dict(trigger.parameters))
     except ValidationError as err:

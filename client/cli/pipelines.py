@@ -81,7 +81,7 @@ def apply(paths: tuple[Path, ...], user: str | None, as_json: bool, settings: Se
         client = await settings.client()
         results = []
         for path, pipeline in loaded:
-            result = await client.registry.apply(pipeline, who)
+            result = await client.registry.apply(pipeline, who, source=str(path))
             results.append(
                 {
                     "file": str(path),
@@ -169,11 +169,14 @@ def _toggle(name: str, disabled: bool) -> click.Command:
     @click.command(name)
     @click.argument("application")
     @click.argument("pipeline")
+    @click.option("--user", default=None, help="Who (default: your login).")
     @connection_options
-    def command(application: str, pipeline: str, settings: Settings) -> None:
+    def command(application: str, pipeline: str, user: str | None, settings: Settings) -> None:
         async def go() -> None:
             client = await settings.client()
-            await client.registry.set_disabled(application, pipeline, disabled)
+            await client.registry.set_disabled(
+                application, pipeline, disabled, user=user or getpass.getuser()
+            )
 
         run_async(go())
         console.print(f"{application}/{pipeline}: {name}d")
@@ -194,13 +197,14 @@ pipeline_group.add_command(_toggle("enable", False))
 @pipeline_group.command("delete")
 @click.argument("application")
 @click.argument("pipeline")
+@click.option("--user", default=None, help="Who (default: your login).")
 @connection_options
-def delete(application: str, pipeline: str, settings: Settings) -> None:
+def delete(application: str, pipeline: str, user: str | None, settings: Settings) -> None:
     """Delete a saved pipeline and its cron schedules (its executions stay)."""
 
     async def go() -> None:
         client = await settings.client()
-        await client.registry.delete(application, pipeline)
+        await client.registry.delete(application, pipeline, user=user or getpass.getuser())
 
     run_async(go())
     console.print(f"{application}/{pipeline}: deleted")
