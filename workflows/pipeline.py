@@ -25,10 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from models.run import (
         ActionRequest,
         GateTicket,
-        JudgeRequest,
         PipelineRunInput,
-        RestartRequest,
-        SkipWaitRequest,
         TaskQueues,
     )
     from models.search import SEARCH
@@ -38,12 +35,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.dag import failure_status, final_status, ready_stages
     from workflows.expressions import ExpressionScope, evaluate_condition, render
     from workflows.outputs import cap_outputs, fit_view
-    from workflows.runtime import StageRuntime, build_scope, execution_view, stage_view
+    from workflows.runtime import StageRuntime, build_scope, execution_view
 
 import workflows.stages  # noqa: F401  (registers the core handlers)
 from workflows import details as ui
+from workflows.messages import ExecutionMessages
 from workflows.stages.base import HANDLERS, StageFailed, StageHandler, StageResult
-from workflows.stages.context import StageContext
+from workflows.stages.context import StageContext, epoch_ms
 from workflows.stages.windows import wait_for_window
 
 __all__ = ["PipelineWorkflow"]
@@ -54,12 +52,8 @@ QUERY_BYTES = 2 * 1024 * 1024
 """Largest ``status`` answer (one gRPC message)."""
 
 
-def _ms() -> int:
-    return int(workflow.now().timestamp() * 1000)
-
-
 @workflow.defn(name="Pipeline")
-class PipelineWorkflow:
+class PipelineWorkflow(ExecutionMessages):
     """Runs one pipeline execution. See the module docstring for its messages."""
 
     @workflow.init
@@ -102,7 +96,7 @@ class PipelineWorkflow:
     async def run(self, input: PipelineRunInput) -> ExecutionView:
         """Run the pipeline to its end; fail the workflow when it ends TERMINAL or CANCELED."""
         if self._start_time is None:
-            self._start_time = _ms()
+            self._start_time = epoch_ms()
         workflow.set_current_details(self._details())
         try:
             if self._pipeline.concurrency_limit > 0 and self._canceled is None:
@@ -172,7 +166,7 @@ class PipelineWorkflow:
             status = Status.CANCELED
         else:
             status = final_status(statuses, {ref: s.flags for ref, s in self._stages.items()})
-        self._end_time = _ms()
+        self._end_time = epoch_ms()
         self._set_status(status)
         self._publish_details()
         if self._input.saved:
@@ -193,7 +187,7 @@ class PipelineWorkflow:
     def _launch(self, ref: str) -> None:
         stage = self._stages[ref]
         stage.status = Status.RUNNING
-        stage.start_time = _ms()
+        stage.start_time = epoch_ms()
         stage.end_time = None
         stage.error = None
         stage.runs += 1
@@ -219,7 +213,7 @@ class PipelineWorkflow:
         stage.context.pop("awaitingJudgment", None)
         stage.error = error
         stage.details = None
-        stage.end_time = _ms()
+        stage.end_time = epoch_ms()
         if status == Status.TERMINAL:
             self._halting = True
         self._tasks.pop(ref, None)
@@ -401,7 +395,7 @@ class PipelineWorkflow:
             execution_id=self._id,
             limit=self._pipeline.concurrency_limit,
             keep_waiting=self._pipeline.keep_waiting_pipelines,
-            queued_at=_ms(),
+            queued_at=epoch_ms(),
             extra={"gateId": self._gate_id(), "queue": self._input.queues.pipelines},
         )
         # Queued before asking: the gate may grant the slot before the local activity returns.
@@ -509,262 +503,6 @@ class PipelineWorkflow:
             )
             live[ref] = copy
         return live
-
-    def _stage_key(self, key: str) -> str:
-        if key in self._stages:
-            return key
-        for ref, stage in self._stages.items():
-            if stage.spec.name == key:
-                return ref
-        raise ApplicationError(
-            f"execution {self._id} has no stage with refId or name {key!r}",
-            type="UnknownStage",
-            non_retryable=True,
-        )
-
-    def _judgment_problem(self, request: JudgeRequest) -> tuple[str, str | None]:
-        ref = self._stage_key(request.stage)
-        stage = self._stages[ref]
-        if stage.spec.type != "manualJudgment":
-            return (
-                ref,
-                f"stage {stage.spec.display} has type {stage.spec.type}, not manualJudgment",
-            )
-        ctx = self._contexts.get(ref)
-        if ctx is None or not ctx.inbox.awaiting_judgment:
-            return (
-                ref,
-                f"stage {stage.spec.display} is not waiting for a judgement (it is {stage.status})",
-            )
-        if ctx.inbox.judges is not None and request.user not in ctx.inbox.judges:
-            roles = ", ".join(
-                stage.raw.get("requiredJudgmentRoles") or stage.raw.get("selectedStageRoles") or []
-            )
-            return (
-                ref,
-                f"user {request.user!r} may not judge stage {stage.spec.display}: it needs one of the roles [{roles}]",
-            )
-        options = ctx.inbox.judgment_inputs
-        if (
-            options
-            and request.judgment_status == "continue"
-            and request.judgment_input not in options
-        ):
-            return ref, (
-                f"judgment input {request.judgment_input!r} is not one of {options} "
-                f"for stage {stage.spec.display}"
-            )
-        return ref, None
-
-    @workflow.update(name="judge")
-    async def judge(self, request: JudgeRequest) -> dict[str, Any]:
-        """Record a manual judgement (validated first; a refused one leaves no trace)."""
-        ref, _ = self._judgment_problem(request)
-        self._accept_judgment(ref, request)
-        return stage_view(self._live_stages()[ref]).model_dump(mode="json", by_alias=True)
-
-    @judge.validator
-    def _validate_judge(self, request: JudgeRequest) -> None:
-        _, problem = self._judgment_problem(request)
-        if problem:
-            raise ApplicationError(problem, type="JudgmentRefused", non_retryable=True)
-
-    @workflow.signal(name="judge")
-    def judge_signal(self, request: JudgeRequest) -> None:
-        """The same judgement as a signal, for the Web UI (refusals are noted on the stage)."""
-        try:
-            ref, problem = self._judgment_problem(request)
-        except ApplicationError as err:
-            workflow.logger.warning("judge signal refused: %s", err.message)
-            return
-        if problem:
-            ctx = self._contexts.get(ref)
-            if ctx is not None:
-                ctx.context["lastRefusedJudgment"] = {
-                    "user": request.user,
-                    "reason": problem,
-                    "time": _ms(),
-                }
-            workflow.logger.warning("judge signal refused: %s", problem)
-            self._refresh()
-            return
-        self._accept_judgment(ref, request)
-
-    def _accept_judgment(self, ref: str, request: JudgeRequest) -> None:
-        ctx = self._contexts[ref]
-        ctx.inbox.judgment = {
-            "judgmentStatus": request.judgment_status,
-            "judgmentInput": request.judgment_input,
-            "user": request.user,
-            "time": _ms(),
-        }
-        ctx.inbox.awaiting_judgment = False
-        ctx.context.pop("awaitingJudgment", None)
-        self._refresh()
-
-    @workflow.update(name="pause")
-    def pause(self, request: ActionRequest) -> dict[str, Any]:
-        """Pause: no new stage starts and timers stop counting until ``resume``."""
-        return self._pause(request)
-
-    def _pause(self, request: ActionRequest) -> dict[str, Any]:
-        self._is_paused = True
-        self._paused = {"pausedBy": request.user, "pauseTime": _ms(), "reason": request.reason}
-        self._set_status(Status.PAUSED)
-        self._wake = True
-        return dict(self._paused)
-
-    @pause.validator
-    def _validate_pause(self, request: ActionRequest) -> None:
-        if self._status != Status.RUNNING or self._is_paused:
-            raise ApplicationError(
-                f"execution {self._id} is {self._status}; only a RUNNING execution can be paused",
-                type="NotRunning",
-                non_retryable=True,
-            )
-
-    @workflow.update(name="resume")
-    def resume(self, request: ActionRequest) -> dict[str, Any]:
-        """Resume a paused run."""
-        return self._resume(request)
-
-    def _resume(self, request: ActionRequest) -> dict[str, Any]:
-        self._is_paused = False
-        self._paused = {**(self._paused or {}), "resumedBy": request.user, "resumeTime": _ms()}
-        self._set_status(Status.RUNNING)
-        self._wake = True
-        return dict(self._paused)
-
-    @resume.validator
-    def _validate_resume(self, request: ActionRequest) -> None:
-        if not self._is_paused:
-            raise ApplicationError(
-                f"execution {self._id} is {self._status}, not PAUSED",
-                type="NotPaused",
-                non_retryable=True,
-            )
-
-    @workflow.update(name="cancel")
-    def cancel(self, request: ActionRequest) -> dict[str, Any]:
-        """Cancel the run: running stages clean up, the execution ends CANCELED."""
-        self._request_cancel(request)
-        return dict(self._canceled or {})
-
-    @cancel.validator
-    def _validate_cancel(self, request: ActionRequest) -> None:
-        if self._canceled is not None or self._status.complete:
-            raise ApplicationError(
-                f"execution {self._id} is already {self._status if self._status.complete else 'canceling'}",
-                type="AlreadyDone",
-                non_retryable=True,
-            )
-
-    @workflow.signal(name="pause")
-    def pause_signal(self, request: ActionRequest) -> None:
-        """``pause`` as a signal (for the Web UI)."""
-        try:
-            self._validate_pause(request)
-        except ApplicationError:
-            return
-        self._pause(request)
-
-    @workflow.signal(name="resume")
-    def resume_signal(self, request: ActionRequest) -> None:
-        """``resume`` as a signal (for the Web UI)."""
-        if self._is_paused:
-            self._resume(request)
-
-    @workflow.signal(name="cancel")
-    def cancel_signal(self, request: ActionRequest) -> None:
-        """``cancel`` as a signal (for the Web UI)."""
-        if self._canceled is None and not self._status.complete:
-            self._request_cancel(request)
-
-    def _request_cancel(self, request: ActionRequest) -> None:
-        if self._canceled is None:
-            self._canceled = {
-                "canceledBy": request.user,
-                "cancellationReason": request.reason,
-                "cancelTime": _ms(),
-            }
-        if self._is_paused:
-            # Resume paused stages so they notice the cancel (as Orca does).
-            self._is_paused = False
-        self._wake = True
-
-    @workflow.update(name="skip_wait")
-    def skip_wait(self, request: SkipWaitRequest) -> dict[str, Any]:
-        """End a wait, waitUntil or execution window now (``skipRemainingWait``)."""
-        return self._skip_wait(request)
-
-    def _skip_wait(self, request: SkipWaitRequest) -> dict[str, Any]:
-        ref = self._stage_key(request.stage)
-        ctx = self._contexts[ref]
-        ctx.inbox.skip_wait = {"user": request.user, "time": _ms()}
-        ctx.context["skipRemainingWait"] = True
-        return {"stage": ref, "skippedBy": request.user}
-
-    @skip_wait.validator
-    def _validate_skip_wait(self, request: SkipWaitRequest) -> None:
-        ref = self._stage_key(request.stage)
-        if ref not in self._contexts:
-            raise ApplicationError(
-                f"stage {self._stages[ref].spec.display} is not running (it is {self._stages[ref].status})",
-                type="NotRunning",
-                non_retryable=True,
-            )
-
-    @workflow.signal(name="skip_wait")
-    def skip_wait_signal(self, request: SkipWaitRequest) -> None:
-        """``skip_wait`` as a signal (for the Web UI)."""
-        try:
-            self._validate_skip_wait(request)
-        except ApplicationError:
-            return
-        self._skip_wait(request)
-
-    @workflow.update(name="restart_stage")
-    def restart_stage(self, request: RestartRequest) -> dict[str, Any]:
-        """Run a completed stage and everything downstream of it again."""
-        ref = self._stage_key(request.stage)
-        self._reset_from(ref, request.user)
-        self._halting = False
-        self._wake = True
-        return stage_view(self._stages[ref]).model_dump(mode="json", by_alias=True)
-
-    @restart_stage.validator
-    def _validate_restart(self, request: RestartRequest) -> None:
-        ref = self._stage_key(request.stage)
-        stage = self._stages[ref]
-        if not stage.status.complete:
-            raise ApplicationError(
-                f"stage {stage.spec.display} is {stage.status}; only a completed stage can be restarted",
-                type="NotComplete",
-                non_retryable=True,
-            )
-        busy = [r for r in self._graph.descendants(ref) if r in self._tasks]
-        if busy:
-            raise ApplicationError(
-                f"stages downstream of {stage.spec.display} are still running: {', '.join(busy)}",
-                type="DownstreamRunning",
-                non_retryable=True,
-            )
-        if self._canceled is not None or self._status.complete:
-            raise ApplicationError(
-                f"execution {self._id} is {self._status}", type="AlreadyDone", non_retryable=True
-            )
-
-    def _reset_from(self, ref: str, user: str) -> None:
-        stage = self._stages[ref]
-        previous = stage.error
-        for target in [ref, *self._graph.descendants(ref)]:
-            self._stages[target].reset()
-        stage.context["restartDetails"] = {
-            "restartedBy": user,
-            "restartTime": _ms(),
-            "previousException": previous,
-        }
-        self._refresh()
 
     def _restore(self, view: ExecutionView) -> None:
         self._start_time = view.start_time

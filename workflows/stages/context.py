@@ -17,7 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from models.settings import WorkerSettings
     from workflows.expressions import ExpressionScope
 
-__all__ = ["DEFAULT_RETRY", "StageContext", "StageHost", "StageInbox"]
+__all__ = ["DEFAULT_RETRY", "StageContext", "StageHost", "StageInbox", "epoch_ms"]
 
 DEFAULT_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -26,6 +26,11 @@ DEFAULT_RETRY = RetryPolicy(
     maximum_attempts=10,
 )
 """Retries for stage activities: transient failures retried, capped, then the stage fails."""
+
+
+def epoch_ms() -> int:
+    """Workflow time in epoch milliseconds (the unit of every time in the execution view)."""
+    return int(workflow.now().timestamp() * 1000)
 
 
 class StageHost(Protocol):
