@@ -29,7 +29,7 @@ system-packages:
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[aws,canary,emulators,dev]'
+	$(BIN)/pip install -q -e '.[aws,canary,kubernetes,emulators,dev]'
 	touch $(STAMP)
 
 lint: setup

@@ -101,7 +101,18 @@ def _aws(
 def _kubernetes(
     client: Client, config: GennakerConfig, queues: TaskQueues, options: WorkerOptions
 ) -> Worker | None:
-    return None
+    try:
+        from activities.kubernetes import KubernetesActivities
+    except ImportError:  # pragma: no cover - the kubernetes extra is not installed
+        return None
+    kubernetes = KubernetesActivities(config, **options.overrides.get("kubernetes", {}))
+    return Worker(
+        client,
+        task_queue=queues.kubernetes,
+        activities=kubernetes.all(),
+        activity_executor=_executor(),
+        max_concurrent_activities=options.max_concurrent_activities,
+    )
 
 
 def _canary(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models.stages import canary as _canary  # noqa: F401  (registers kayentaCanary)
+from models.stages import kubernetes as _kubernetes  # noqa: F401  (the manifest stages)
 from models.stages.core import (
     PRECONDITION_TYPES,
     CheckPreconditionsStage,
