@@ -300,11 +300,14 @@ class WaitForHealthyRequest(ServerGroupRef):
     """Wait until ``targetHealthyDeployPercentage`` of the desired instances are healthy.
 
     ``timeoutSeconds`` None waits until the activity is cancelled or times out.
+    ``ignoreInstanceIds`` never count as healthy (instances just terminated, which
+    AWS may still list as InService for a moment).
     """
 
     target_healthy_deploy_percentage: int = Field(default=100, ge=0, le=100)
     timeout_seconds: float | None = Field(default=None, gt=0)
     poll_interval_seconds: float | None = Field(default=None, gt=0)
+    ignore_instance_ids: list[str] = Field(default_factory=list)
 
 
 class WaitForHealthyResult(AwsModel):

@@ -24,6 +24,7 @@ from temporalio import activity
 from activities.aws import bake as baking
 from activities.aws import images, server_groups, traffic
 from activities.aws.clients import ClientFactory
+from activities.aws.clone import clone
 from activities.aws.describe import list_cluster
 from activities.aws.errors import revalidated, translated
 from activities.aws.health import ElbTargetHealth, TargetHealth
@@ -31,6 +32,7 @@ from activities.aws.waiting import check_interrupted, wait_for_healthy
 from models.aws import (
     BakeRequest,
     BakeResult,
+    CloneServerGroupRequest,
     ClusterServerGroups,
     CreateServerGroupRequest,
     CreateServerGroupResult,
@@ -89,6 +91,7 @@ class AwsActivities:
         """Every activity, for ``Worker(activities=...)``."""
         return [
             self.create_server_group,
+            self.clone_server_group,
             self.list_server_groups,
             self.describe_server_group,
             self.enable_server_group,
@@ -110,6 +113,15 @@ class AwsActivities:
             clients = self._clients.for_region(request.account, request.region)
             defaults = self._config.aws_account(request.account).defaults
             return server_groups.create(clients, request, defaults, self._health)
+
+    @activity.defn(name="aws.cloneServerGroup", no_thread_cancel_exception=True)
+    def clone_server_group(self, request: CloneServerGroupRequest) -> CreateServerGroupResult:
+        """Create a server group like another one, with another image (or an earlier try's)."""
+        with translated(request.account, request.region, _group(request.source_server_group_name)):
+            request = revalidated(request)
+            clients = self._clients.for_region(request.account, request.region)
+            defaults = self._config.aws_account(request.account).defaults
+            return clone(clients, request, defaults, self._health)
 
     @activity.defn(name="aws.listServerGroups", no_thread_cancel_exception=True)
     def list_server_groups(self, request: ListServerGroupsRequest) -> ClusterServerGroups:
@@ -197,6 +209,7 @@ class AwsActivities:
                 target_healthy_percentage=request.target_healthy_deploy_percentage,
                 poll_interval=request.poll_interval_seconds or self._poll_interval,
                 timeout=request.timeout_seconds,
+                ignore=set(request.ignore_instance_ids),
             )
 
     @activity.defn(name="aws.findImageFromCluster", no_thread_cancel_exception=True)

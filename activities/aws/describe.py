@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from activities.aws.clients import RegionClients
 from activities.aws.health import GroupMembers, Member, TargetHealth
-from models.aws import Capacity, LaunchTemplateRef, ServerGroup
+from models.aws import TAG_IDEMPOTENCY_KEY, Capacity, LaunchTemplateRef, ServerGroup
 from models.errors import NotFoundError
 from models.naming import ClusterName, ServerGroupName
 from workflows.aws.targets import newest_first
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from mypy_boto3_autoscaling.type_defs import AutoScalingGroupTypeDef, FilterTypeDef
 
 __all__ = [
+    "DELETING",
     "TAG_APPLICATION",
     "TAG_CLUSTER",
     "TAG_EXECUTION",
@@ -34,9 +36,9 @@ TAG_APPLICATION = "gennaker:application"
 TAG_CLUSTER = "gennaker:cluster"
 TAG_EXECUTION = "gennaker:execution-id"
 TAG_STAGE = "gennaker:stage-ref-id"
-TAG_IDEMPOTENCY_KEY = "gennaker:idempotency-key"
 
-_DELETING = "Delete in progress"
+DELETING = "Delete in progress"
+"""The ``Status`` of an Auto Scaling group being deleted."""
 
 
 def describe_groups(
@@ -58,7 +60,7 @@ def describe_groups(
         groups += page["AutoScalingGroups"]
     if not include_deleting:
         # A group being deleted is gone as far as deploys are concerned.
-        groups = [g for g in groups if g.get("Status") != _DELETING]
+        groups = [g for g in groups if g.get("Status") != DELETING]
     return groups
 
 
@@ -103,9 +105,49 @@ def members(group: AutoScalingGroupTypeDef) -> GroupMembers:
     )
 
 
-def _launch_details(
-    clients: RegionClients, group: AutoScalingGroupTypeDef
-) -> tuple[LaunchTemplateRef | None, str | None, str | None]:
+_LaunchDetails = tuple[LaunchTemplateRef | None, str | None, str | None]
+_VERSIONS_CACHED = 4096
+_versions: dict[tuple[str | None, str, str, str], _LaunchDetails] = {}
+_versions_lock = threading.Lock()
+
+
+def _template_version(
+    clients: RegionClients, selector: dict[str, Any], version: str, name: str
+) -> _LaunchDetails:
+    """One launch template version's details.
+
+    A numbered version of a template named by id never changes, so those are cached:
+    every listing of a cluster would otherwise describe every group's template again.
+    """
+    ident = selector.get("LaunchTemplateId")
+    key = (clients.endpoint_url, clients.account, clients.region, f"{ident}/{version}")
+    cacheable = bool(ident) and version.isdigit()
+    if cacheable:
+        with _versions_lock:
+            cached = _versions.get(key)
+        if cached is not None:
+            return cached
+    found = clients.ec2.describe_launch_template_versions(**selector, Versions=[version]).get(
+        "LaunchTemplateVersions", []
+    )
+    if not found:
+        return None, None, None
+    data = found[0].get("LaunchTemplateData", {})
+    ref = LaunchTemplateRef(
+        id=found[0].get("LaunchTemplateId", selector.get("LaunchTemplateId", "")),
+        name=found[0].get("LaunchTemplateName", name),
+        version=version,
+    )
+    details: _LaunchDetails = (ref, data.get("ImageId"), data.get("InstanceType"))
+    if cacheable:
+        with _versions_lock:
+            if len(_versions) >= _VERSIONS_CACHED:
+                _versions.pop(next(iter(_versions)))
+            _versions[key] = details
+    return details
+
+
+def _launch_details(clients: RegionClients, group: AutoScalingGroupTypeDef) -> _LaunchDetails:
     """The launch template, image id and instance type the group launches with."""
     spec = group.get("LaunchTemplate")
     if spec:
@@ -116,17 +158,7 @@ def _launch_details(
             else {"LaunchTemplateName": spec["LaunchTemplateName"]}
         )
         version = spec.get("Version", "$Default")
-        versions = clients.ec2.describe_launch_template_versions(**selector, Versions=[version])
-        found = versions.get("LaunchTemplateVersions", [])
-        if not found:
-            return None, None, None
-        data = found[0].get("LaunchTemplateData", {})
-        ref = LaunchTemplateRef(
-            id=found[0].get("LaunchTemplateId", ident or ""),
-            name=found[0].get("LaunchTemplateName", spec.get("LaunchTemplateName", "")),
-            version=version,
-        )
-        return ref, data.get("ImageId"), data.get("InstanceType")
+        return _template_version(clients, selector, version, spec.get("LaunchTemplateName", ""))
     config_name = group.get("LaunchConfigurationName")
     if config_name:
         # Groups made by older tools (Spinnaker included) may use launch configurations.

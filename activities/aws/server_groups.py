@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 
 from activities.aws.clients import RegionClients
 from activities.aws.describe import (
+    DELETING,
     TAG_APPLICATION,
     TAG_CLUSTER,
     TAG_EXECUTION,
@@ -91,17 +92,32 @@ def _template_tag(template: LaunchTemplateTypeDef, key: str) -> str | None:
     return None
 
 
+def _group_tag(group: AutoScalingGroupTypeDef, key: str) -> str | None:
+    for tag in group.get("Tags", []):
+        if tag.get("Key") == key:
+            return tag.get("Value")
+    return None
+
+
 def _choose_name(
-    clients: RegionClients, request: CreateServerGroupRequest
+    clients: RegionClients,
+    request: CreateServerGroupRequest,
+    groups: list[AutoScalingGroupTypeDef],
 ) -> tuple[str, LaunchTemplateTypeDef | None]:
-    """The new group's name, and our own launch template from an earlier try, if any."""
+    """The new group's name, and our own launch template from an earlier try, if any.
+
+    Args:
+        clients: The region's clients.
+        request: The create.
+        groups: Every group of the region, those being deleted included.
+    """
     cluster = str(request.cluster)
     templates = _cluster_templates(clients, cluster)
     for template in templates:
         if _template_tag(template, TAG_IDEMPOTENCY_KEY) == request.idempotency_key:
             return template["LaunchTemplateName"], template
     # Names held by groups being deleted, or by other runs' launch templates, are taken too.
-    taken = [g["AutoScalingGroupName"] for g in describe_groups(clients, include_deleting=True)]
+    taken = [g["AutoScalingGroupName"] for g in groups]
     taken += [t["LaunchTemplateName"] for t in templates]
     return request.cluster.next_server_group(taken).name, None
 
@@ -156,13 +172,16 @@ def create(
         ValidationError: The request cannot be launched as it is.
         ProviderError: Another run took the chosen name at the same moment (retryable).
     """
-    existing = _own_group(clients, request.idempotency_key)
-    if existing is not None:
-        return CreateServerGroupResult(
-            server_group=server_group(clients, existing, health), created=False
-        )
+    # One listing serves both the look for an earlier try's group and the choice of name.
+    groups = describe_groups(clients, include_deleting=True)
+    for group in groups:
+        mine = _group_tag(group, TAG_IDEMPOTENCY_KEY) == request.idempotency_key
+        if mine and group.get("Status") != DELETING:
+            return CreateServerGroupResult(
+                server_group=server_group(clients, group, health), created=False
+            )
     plan = resolve_launch(clients, request, defaults)
-    name, template = _choose_name(clients, request)
+    name, template = _choose_name(clients, request, groups)
     tags = _tags(request)
     template_id = (
         template["LaunchTemplateId"]
@@ -194,7 +213,7 @@ def create(
         # The call may have failed after AWS made the group (a lost answer): then it is ours.
         try:
             made = _own_group(clients, request.idempotency_key)
-        except Exception:
+        except Exception:  # noqa: BLE001 - any failure to look means "cannot tell"
             # Cannot tell: keep the template, which a retry reuses by its key tag.
             raise err from None
         if made is not None:

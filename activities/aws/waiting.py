@@ -9,6 +9,7 @@ the wait at once.
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, CancelledError
@@ -46,11 +47,13 @@ def wait_for_healthy(
     target_healthy_percentage: int = 100,
     poll_interval: float = 5.0,
     timeout: float | None = None,
+    ignore: Collection[str] = (),
 ) -> WaitForHealthyResult:
     """Poll until ``target_healthy_percentage`` of the desired instances are healthy.
 
     The number needed is rounded up; a group with desired 0 is healthy at once.
     The desired count is read at every poll, so a resize during the wait counts.
+    Instances in ``ignore`` never count as healthy.
 
     Raises:
         NotFoundError: The group does not exist (or disappeared).
@@ -63,7 +66,11 @@ def wait_for_healthy(
         group = require_group(clients, name)
         desired = group["DesiredCapacity"]
         required = healthy_required(desired, target_healthy_percentage)
-        healthy = sorted(i.instance_id for i in health.check(clients, members(group)) if i.healthy)
+        healthy = sorted(
+            i.instance_id
+            for i in health.check(clients, members(group))
+            if i.healthy and i.instance_id not in ignore
+        )
         progress = {"serverGroup": name, "desired": desired, "required": required}
         activity.heartbeat({**progress, "healthy": len(healthy)})
         if len(healthy) >= required:

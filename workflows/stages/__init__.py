@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workflows.aws import stages as _aws_stages  # noqa: F401  (registers the AWS handlers)
 from workflows.canary import stage as _canary_stage  # noqa: F401  (registers kayentaCanary)
 from workflows.kubernetes import stages as _kubernetes_stages  # noqa: F401  (manifest stages)
 from workflows.stages import (  # noqa: F401  (each module registers its handlers)

@@ -82,16 +82,29 @@ def config(moto_url: str) -> GennakerConfig:
 class FakeHealth:
     """Target health the tests decide: the real check, then overridden.
 
-    ``unhealthy`` instances (or all, with ``everyone_unhealthy``) report unhealthy;
+    ``unhealthy`` instances (or all, with ``everyone_unhealthy``) report unhealthy,
+    and so do all instances of the ``unhealthy_groups``; with ``healthy_only`` set,
+    only the instances it names can be healthy (replacements stay unhealthy).
     ``healthy_after`` makes every instance healthy only from that many checks on.
     """
 
     def __init__(self) -> None:
         self.real = ElbTargetHealth()
         self.unhealthy: set[str] = set()
+        self.unhealthy_groups: set[str] = set()
+        self.healthy_only: set[str] | None = None
         self.everyone_unhealthy = False
         self.healthy_after = 0
         self.checks = 0
+
+    def _sick(self, group: str, instance_id: str) -> bool:
+        only = self.healthy_only
+        return (
+            self.everyone_unhealthy
+            or instance_id in self.unhealthy
+            or group in self.unhealthy_groups
+            or (only is not None and instance_id not in only)
+        )
 
     def check(self, clients: RegionClients, group: GroupMembers) -> list[Instance]:
         self.checks += 1
@@ -102,8 +115,7 @@ class FakeHealth:
                 update={
                     "healthy": i.healthy
                     and not late
-                    and not self.everyone_unhealthy
-                    and i.instance_id not in self.unhealthy
+                    and not self._sick(group.server_group, i.instance_id)
                 }
             )
             for i in instances

@@ -133,6 +133,7 @@ def test_every_activity_is_listed_with_its_name(config: GennakerConfig) -> None:
     names = [fn.__temporal_activity_definition.name for fn in AwsActivities(config).all()]  # type: ignore[attr-defined]
     assert names == [
         "aws.createServerGroup",
+        "aws.cloneServerGroup",
         "aws.listServerGroups",
         "aws.describeServerGroup",
         "aws.enableServerGroup",

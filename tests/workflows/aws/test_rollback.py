@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from models.aws import Capacity, ServerGroup
+import pytest
+
+from models.aws import TAG_PREVIOUS_IMAGE, TAG_PREVIOUS_SERVER_GROUP, Capacity, ServerGroup
+from models.errors import NotFoundError
 from workflows.aws.rollback import (
     RollbackConfig,
+    cluster_rollback,
     deploy_rollback_plan,
+    previous_image,
     rollback_server_group_plan,
 )
 from workflows.aws.steps import Destroy, Disable, Enable, Resize, Wait, WaitForHealthy
@@ -194,3 +199,88 @@ class TestRollbackServerGroup:
             group("app-v000", 1), group("app-v001", 2), disable_only=True
         )
         assert plan == [Disable("app-v001")]
+
+
+class TestCancel:
+    def test_cancel_rolls_back_even_without_on_failure(self, group: Make) -> None:
+        before = [group("app-v000", 1)]
+        current = [group("app-v000", 1), group("app-v001", 2)]
+        plan = deploy_rollback_plan(
+            RedBlack(),
+            RollbackConfig(),
+            before=before,
+            current=current,
+            deployed="app-v001",
+            cancelled=True,
+        )
+        assert plan == [Enable("app-v000"), WaitForHealthy("app-v000"), Disable("app-v001")]
+
+    def test_cancel_disables_the_new_group_while_another_serves(self, group: Make) -> None:
+        before = [group("app-v000", 1)]
+        current = [group("app-v000", 1), group("app-v001", 2)]
+        plan = deploy_rollback_plan(
+            NoStrategy(), RollbackConfig(), before=before, current=current,
+            deployed="app-v001", cancelled=True,
+        )  # fmt: skip
+        assert plan == [Disable("app-v001")]
+
+    def test_cancel_keeps_the_only_serving_group(self, group: Make) -> None:
+        # Highlander already destroyed the old group: the new one is all there is.
+        before = [group("app-v000", 1)]
+        current = [group("app-v001", 2)]
+        plan = deploy_rollback_plan(
+            Highlander(), RollbackConfig(), before=before, current=current,
+            deployed="app-v001", cancelled=True,
+        )  # fmt: skip
+        assert plan == []
+
+
+class TestPreviousImage:
+    def test_explicit_then_recorded_then_older_groups(self, group: Make) -> None:
+        old = group("app-v000", 1).model_copy(update={"image_id": "ami-old"})
+        mid = group("app-v001", 2).model_copy(update={"image_id": "ami-bad"})
+        bad = group("app-v002", 3).model_copy(update={"image_id": "ami-bad"})
+        assert previous_image(bad, [old, mid, bad], "ami-given") == "ami-given"
+        assert previous_image(bad, [old, mid, bad]) == "ami-old"
+        tagged = bad.model_copy(update={"tags": {TAG_PREVIOUS_IMAGE: "ami-recorded"}})
+        assert previous_image(tagged, [tagged]) == "ami-recorded"
+        assert previous_image(bad, [mid, bad]) is None
+
+
+class TestClusterRollback:
+    def test_back_to_the_recorded_group(self, group: Make) -> None:
+        v000 = group("app-v000", 1, enabled=False).model_copy(update={"image_id": "ami-a"})
+        v001 = group("app-v001", 2, enabled=False).model_copy(update={"image_id": "ami-b"})
+        v002 = group("app-v002", 3).model_copy(
+            update={"image_id": "ami-c", "tags": {TAG_PREVIOUS_SERVER_GROUP: "app-v000"}}
+        )
+        choice = cluster_rollback([v000, v001, v002])
+        assert (choice.rollback.name, choice.restore and choice.restore.name) == (
+            "app-v002",
+            "app-v000",
+        )
+        assert choice.rollback_type == "EXPLICIT"
+
+    def test_else_the_newest_older_group_with_another_image(self, group: Make) -> None:
+        v000 = group("app-v000", 1, enabled=False).model_copy(update={"image_id": "ami-a"})
+        v001 = group("app-v001", 2, enabled=False).model_copy(update={"image_id": "ami-b"})
+        v002 = group("app-v002", 3).model_copy(update={"image_id": "ami-b"})
+        choice = cluster_rollback([v000, v001, v002])
+        assert choice.restore is not None and choice.restore.name == "app-v000"
+
+    def test_else_a_new_group_from_the_recorded_image(self, group: Make) -> None:
+        v002 = group("app-v002", 3).model_copy(
+            update={"image_id": "ami-c", "tags": {TAG_PREVIOUS_IMAGE: "ami-a"}}
+        )
+        choice = cluster_rollback([v002])
+        assert (choice.restore, choice.image_id, choice.rollback_type) == (
+            None,
+            "ami-a",
+            "PREVIOUS_IMAGE",
+        )
+
+    def test_nothing_to_roll_back(self, group: Make) -> None:
+        with pytest.raises(NotFoundError, match="no enabled server group"):
+            cluster_rollback([group("app-v000", 1, enabled=False)], "app")
+        with pytest.raises(NotFoundError, match="nothing to roll back app-v000 to"):
+            cluster_rollback([group("app-v000", 1)], "app")
