@@ -5,7 +5,7 @@ Deterministic and free of Temporal calls: the workflow owns the clock and the me
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,30 @@ from models.status import Status
 from workflows.dag import FailureFlags
 from workflows.expressions import ExpressionScope
 
-__all__ = ["LazyVariables", "StageRuntime", "build_scope", "execution_view", "stage_view"]
+__all__ = [
+    "EXPRESSION_FUNCTIONS",
+    "LazyVariables",
+    "StageRuntime",
+    "build_scope",
+    "execution_view",
+    "expression_function",
+    "stage_view",
+]
+
+FunctionFactory = Callable[[Sequence[Mapping[str, Any]]], Callable[..., Any]]
+
+EXPRESSION_FUNCTIONS: dict[str, FunctionFactory] = {}
+"""Providers' ``#helpers``: each factory gets the run's stage views and returns the helper."""
+
+
+def expression_function(name: str) -> Callable[[FunctionFactory], FunctionFactory]:
+    """Register ``#name(...)`` for expressions (e.g. ``#deployedServerGroups``)."""
+
+    def register(factory: FunctionFactory) -> FunctionFactory:
+        EXPRESSION_FUNCTIONS[name] = factory
+        return factory
+
+    return register
 
 # Structural keys are not part of a stage's context (Orca moves them out of it too).
 _STRUCTURAL = frozenset({"refId", "requisiteStageRefIds", "type", "name"})
@@ -136,6 +159,7 @@ def build_scope(
         variables=LazyVariables(variables, execution),
         stages=views,
         current_stage=_scope_stage(current),
+        functions={name: factory(views) for name, factory in EXPRESSION_FUNCTIONS.items()},
     )
 
 

@@ -221,3 +221,24 @@ def test_capacity_min_above_max_is_refused_when_the_pipeline_loads(stack: AwsSta
         PipelineError, match=r"stages\[0\]\.clusters\[0\]\.capacity.*must not exceed"
     ):
         stack.pipeline([stack.deploy(capacity={"min": 3, "desired": 1, "max": 1})])
+
+
+async def test_later_stages_read_deployed_server_groups_in_expressions(stack: AwsStack) -> None:
+    view = await stack.run(
+        [
+            stack.deploy("a", strategy="none"),
+            {
+                "refId": "b",
+                "type": "evaluateVariables",
+                "requisiteStageRefIds": ["a"],
+                "failOnFailedExpressions": True,
+                "variables": [
+                    {"key": "group", "value": "${#deployedServerGroups()[0]['serverGroup']}"},
+                    {"key": "regional", "value": f"${{#deployedServerGroups('{REGION}').size()}}"},
+                    {"key": "elsewhere", "value": "${#deployedServerGroups('mars-1').size()}"},
+                ],
+            },
+        ]
+    )
+    assert succeeded(view)
+    assert view.stages[1].outputs == {"group": stack.group_name(0), "regional": 1, "elsewhere": 0}

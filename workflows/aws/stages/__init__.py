@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workflows.aws.expressions import deployed_server_groups
 from workflows.aws.stages import (  # noqa: F401  (each module registers its handlers)
     chaos,
     clusters,
@@ -10,3 +11,6 @@ from workflows.aws.stages import (  # noqa: F401  (each module registers its han
     rollback,
     server_groups,
 )
+from workflows.runtime import expression_function
+
+expression_function("deployedServerGroups")(deployed_server_groups)
