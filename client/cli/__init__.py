@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from client.cli.canary import canary_group
 from client.cli.demo import demo_command
 from client.cli.pipelines import pipeline_group
 from client.cli.runs import register as register_runs
@@ -22,6 +23,7 @@ cli.add_command(up_command)
 cli.add_command(worker_command)
 cli.add_command(doctor_command)
 cli.add_command(pipeline_group)
+cli.add_command(canary_group)
 cli.add_command(demo_command)
 register_runs(cli)
 
