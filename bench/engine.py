@@ -27,6 +27,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -41,7 +42,7 @@ from models.loading import parse_pipeline
 from models.run import TaskQueues
 from models.search import SEARCH
 from workers.build import build_workers
-from workers.sandbox import workflow_runner
+from workers.sandbox import PASSTHROUGH_MODULES
 
 STAGES = 10
 BARE_QUEUE = "bench-bare"
@@ -160,7 +161,12 @@ async def main(runs: int, rounds: int) -> None:
                 task_queue=BARE_QUEUE,
                 workflows=[BareWebhooks],
                 activities=[bare.post],
-                workflow_runner=workflow_runner(),
+                # Same sandbox, with the baseline's module passed through like ours.
+                workflow_runner=SandboxedWorkflowRunner(
+                    restrictions=SandboxRestrictions.default.with_passthrough_modules(
+                        *PASSTHROUGH_MODULES, "baseline"
+                    )
+                ),
             ),
             *build_workers(client, GennakerConfig(), queues, kinds=("pipelines",)),
         ]
