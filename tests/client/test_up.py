@@ -48,21 +48,13 @@ def test_up_serves_every_queue_doctor_is_green_and_sigterm_stops_all(tmp_path: P
         with urllib.request.urlopen(f"http://127.0.0.1:{ui_port}/", timeout=5) as page:
             assert page.status == 200
 
-        missing = _not_served(printed)
-        served = [kind for kind in QUEUE_KINDS if kind not in missing]
-        assert "pipelines" in served
-        skips = [flag for kind in missing for flag in ("--skip", kind)]
-        report = _doctor_until_green(address, tmp_path, *skips)
-        for kind in served:
+        # Every provider is installed here, so every queue has a worker and doctor is green.
+        assert _not_served(printed) == []
+        report = _doctor_until_green(address, tmp_path)
+        for kind in QUEUE_KINDS:
             assert f"✓ queue gennaker-{kind}:" in report
         for name in ("Application", "Pipeline", "Status", "Trigger", "AwaitingJudgment"):
             assert f"✓ search attribute Gennaker{name}: registered" in report
-        if missing:
-            # A queue this install has no worker for is a problem doctor names.
-            strict = gennaker("doctor", "--address", address, home=tmp_path)
-            assert strict.returncode == 1
-            for kind in missing:
-                assert f"✗ queue gennaker-{kind}: no worker polls it" in strict.stdout
 
         up.signal(signal.SIGTERM)
         assert up.wait(30) == 0, up.output()
