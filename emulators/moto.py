@@ -15,10 +15,8 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from types import TracebackType
 
 import boto3
 
+from emulators.process import free_port, spawn, stop_process, wait_until_answering
 from models.errors import GennakerError
 
 __all__ = ["MotoNetwork", "MotoServer", "seed_network"]
@@ -50,12 +49,6 @@ def _moto_server() -> str:
     if found:
         return found
     raise GennakerError("cannot find 'moto_server': install the PyPI package moto[server]")
-
-
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 class MotoServer:
@@ -109,7 +102,7 @@ class MotoServer:
             return self
         last_error = "no attempt"
         for _ in range(3):
-            port = _free_port(self.host)
+            port = free_port(self.host)
             process = self._spawn(port)
             self._process, self.port = process, port
             error = self._wait_ready()
@@ -120,32 +113,11 @@ class MotoServer:
         raise GennakerError(f"moto_server did not start: {last_error}")
 
     def _spawn(self, port: int) -> subprocess.Popen[bytes]:
-        command = [_moto_server(), "-H", self.host, "-p", str(port)]
-        if self._log_path:
-            # The child keeps its own handle; ours can close at once.
-            with open(self._log_path, "ab") as log:
-                return subprocess.Popen(
-                    command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-                )
-        return subprocess.Popen(
-            command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            stdin=subprocess.DEVNULL,
-        )
+        return spawn([_moto_server(), "-H", self.host, "-p", str(port)], self._log_path)
 
     def _wait_ready(self) -> str | None:
         assert self._process is not None
-        deadline = time.monotonic() + self._startup_timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                return f"exited with code {self._process.returncode}"
-            try:
-                with urllib.request.urlopen(f"{self.url}/moto-api/", timeout=1):
-                    return None
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                time.sleep(0.05)
-        return f"no answer within {self._startup_timeout:.0f}s"
+        return wait_until_answering(self._process, f"{self.url}/moto-api/", self._startup_timeout)
 
     def reset(self) -> None:
         """Forget every resource (``POST /moto-api/reset``)."""
@@ -157,14 +129,7 @@ class MotoServer:
         """Stop the process this object started (by its pid); safe to call twice."""
         process, self._process = self._process, None
         self.port = None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
     def __enter__(self) -> MotoServer:
         return self.start()

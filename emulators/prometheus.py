@@ -14,17 +14,14 @@ import math
 import os
 import random
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
+from emulators.process import free_port, spawn, stop_process, wait_until_answering
 from models.errors import GennakerError
 
 __all__ = ["OpenMetricsSeries", "PrometheusServer", "openmetrics_text", "web_service_history"]
@@ -40,12 +37,6 @@ def _binary(name: str) -> str:
     if not found:
         raise GennakerError(f"cannot find {name!r}: install the Debian package 'prometheus'")
     return found
-
-
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -214,7 +205,7 @@ class PrometheusServer:
         last_error = "no attempt"
         for _ in range(3):
             # A port found free can be taken before Prometheus binds it: try another.
-            self.port = _free_port(self.host)
+            self.port = free_port(self.host)
             self._process = self._spawn(root, data)
             error = self._wait_ready()
             if error is None:
@@ -255,45 +246,16 @@ class PrometheusServer:
             f"--web.listen-address={self.host}:{self.port}",
             "--log.level=warn",
         ]
-        if self._log_path:
-            # The child keeps its own handle; ours can close at once.
-            with open(self._log_path, "ab") as log:
-                return subprocess.Popen(
-                    command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-                )
-        return subprocess.Popen(
-            command,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            stdin=subprocess.DEVNULL,
-        )
+        return spawn(command, self._log_path)
 
     def _wait_ready(self) -> str | None:
         assert self._process is not None
-        deadline = time.monotonic() + self._startup_timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                return f"exited with code {self._process.returncode}"
-            try:
-                with urllib.request.urlopen(f"{self.url}/-/ready", timeout=1) as response:
-                    if response.status == 200:
-                        return None
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.05)
-        return f"not ready within {self._startup_timeout:.0f}s"
+        return wait_until_answering(self._process, f"{self.url}/-/ready", self._startup_timeout)
 
     def _terminate(self) -> None:
         process, self._process = self._process, None
         self.port = None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
 
     def stop(self) -> None:
         """Stop the process this object started (by its pid) and remove its data."""

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from emulators.process import free_port
 from models.errors import GennakerError
 from models.search import SEARCH
 
@@ -69,13 +70,6 @@ def temporal_cli() -> str:
 def test_server_binary() -> str:
     """Path of the time-skipping ``temporal-test-server``."""
     return _binary("temporal-test-server")
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port the OS says is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def port_is_free(port: int, host: str = "127.0.0.1") -> bool:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import importlib
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,61 +84,37 @@ def build_workers(
     return workers
 
 
-def _aws(
-    client: Client, config: GennakerConfig, queues: TaskQueues, options: WorkerOptions
+# Provider queues: (module, activities class). A provider whose extra is not
+# installed (its module does not import) gets no worker; `up` and `doctor` say so.
+_PROVIDERS = {
+    "aws": ("activities.aws", "AwsActivities"),
+    "kubernetes": ("activities.kubernetes", "KubernetesActivities"),
+    "canary": ("activities.canary", "CanaryActivities"),
+}
+
+
+def _provider(
+    kind: str, client: Client, config: GennakerConfig, queues: TaskQueues, options: WorkerOptions
 ) -> Worker | None:
+    module_name, class_name = _PROVIDERS[kind]
     try:
-        from activities.aws import AwsActivities
-    except ImportError:  # pragma: no cover - the aws extra is not installed
-        return None
-    aws = AwsActivities(config, **options.overrides.get("aws", {}))
-    return Worker(
-        client,
-        task_queue=queues.aws,
-        activities=aws.all(),
-        activity_executor=_executor(),
-        max_concurrent_activities=options.max_concurrent_activities,
-    )
-
-
-def _kubernetes(
-    client: Client, config: GennakerConfig, queues: TaskQueues, options: WorkerOptions
-) -> Worker | None:
-    try:
-        from activities.kubernetes import KubernetesActivities
-    except ImportError:  # pragma: no cover - the kubernetes extra is not installed
-        return None
-    kubernetes = KubernetesActivities(config, **options.overrides.get("kubernetes", {}))
-    return Worker(
-        client,
-        task_queue=queues.kubernetes,
-        activities=kubernetes.all(),
-        activity_executor=_executor(),
-        max_concurrent_activities=options.max_concurrent_activities,
-    )
-
-
-def _canary(
-    client: Client, config: GennakerConfig, queues: TaskQueues, options: WorkerOptions
-) -> Worker | None:
-    try:
-        from activities.canary import CanaryActivities
+        activities_class = getattr(importlib.import_module(module_name), class_name)
     except ImportError:
         return None
-    canary = CanaryActivities(config, **options.overrides.get("canary", {}))
+    activities = activities_class(config, **options.overrides.get(kind, {}))
     return Worker(
         client,
-        task_queue=queues.canary,
-        activities=canary.all(),
-        activity_executor=_executor(),
+        task_queue=getattr(queues, kind),
+        activities=activities.all(),
+        # Provider activities call blocking SDKs (boto3, the kubernetes client, scipy).
+        activity_executor=ThreadPoolExecutor(max_workers=16),
         max_concurrent_activities=options.max_concurrent_activities,
     )
 
 
-def _executor() -> Any:
-    from concurrent.futures import ThreadPoolExecutor
-
-    return ThreadPoolExecutor(max_workers=16)
-
-
-_BUILDERS = {"pipelines": _pipelines, "aws": _aws, "kubernetes": _kubernetes, "canary": _canary}
+_BUILDERS: dict[
+    str, Callable[[Client, GennakerConfig, TaskQueues, WorkerOptions], Worker | None]
+] = {
+    "pipelines": _pipelines,
+    **{kind: functools.partial(_provider, kind) for kind in _PROVIDERS},
+}
