@@ -9,7 +9,6 @@ and write a kubeconfig that the official client and ``kubectl`` accept.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -23,18 +22,12 @@ import yaml
 
 from emulators.kubernetes.cluster import Cluster
 from emulators.kubernetes.server import SimulatorHTTPServer
+from emulators.process import free_port
 
 __all__ = ["CONTEXT", "KubernetesSimulator", "SimulatorProcess", "free_port", "write_kubeconfig"]
 
 CONTEXT = "gennaker-simulator"
 """The context name written to kubeconfigs."""
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
 
 
 def write_kubeconfig(path: str | os.PathLike[str], url: str, context: str = CONTEXT) -> Path:
