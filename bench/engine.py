@@ -152,7 +152,9 @@ async def main(runs: int, rounds: int) -> None:
         dev_server_existing_path=temporal_cli(), search_attributes=SEARCH.all(), ui=False
     )
     async with env:
-        client = Client(**{**env.client.config(), "data_converter": pydantic_data_converter})
+        config = env.client.config()
+        config["data_converter"] = pydantic_data_converter
+        client = Client(**config)
         queues = TaskQueues.with_suffix("bench")
         bare = BareActivities()
         workers = [

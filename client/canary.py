@@ -19,17 +19,13 @@ from typing import TYPE_CHECKING, Any
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
-    WorkflowExecutionStatus,
     WorkflowHandle,
-    WorkflowQueryFailedError,
-    WorkflowQueryRejectedError,
     WorkflowUpdateFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
 from client.client import GennakerClient
+from client.entities import query_if_running, update_failure
 from models.config import GennakerConfig
 from models.errors import (
     CanaryConfigError,
@@ -76,13 +72,6 @@ def config_id_of(config: dict[str, Any]) -> str:
     return str(config.get("id") or _UNSAFE_ID.sub("-", given.strip()).strip("-").lower())
 
 
-def _failure(err: WorkflowUpdateFailedError) -> ApplicationError | None:
-    cause: BaseException | None = err.cause
-    while cause is not None and not isinstance(cause, ApplicationError):
-        cause = cause.__cause__
-    return cause
-
-
 class CanaryConfigs:
     """Saved canary configs (one ``CanaryConfig`` workflow each, on the pipelines queue)."""
 
@@ -125,7 +114,7 @@ class CanaryConfigs:
                 )
                 return result
             except WorkflowUpdateFailedError as err:
-                failure = _failure(err)
+                failure = update_failure(err)
                 if failure is not None and failure.type == "Deleted":
                     await self._closed(config_id)
                     continue
@@ -144,21 +133,9 @@ class CanaryConfigs:
         Raises:
             NotFoundError: No config has that id.
         """
-        handle = self._handle(config_id)
-        missing = NotFoundError(f"no saved canary config {config_id!r}")
-        try:
-            description = await handle.describe()
-            if description.status != WorkflowExecutionStatus.RUNNING:
-                raise missing
-            record: CanaryConfigRecord = await handle.query("get", result_type=CanaryConfigRecord)
-        except RPCError as err:
-            if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
-                raise missing from None
-            raise
-        except (WorkflowQueryFailedError, WorkflowQueryRejectedError):
-            raise missing from None
-        if not record.versions:
-            raise missing
+        record = await query_if_running(self._handle(config_id), "get", CanaryConfigRecord)
+        if record is None or not record.versions:
+            raise NotFoundError(f"no saved canary config {config_id!r}")
         return record
 
     async def list(self) -> builtins.list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from client.entities import visibility_quote
 from client.registry import Registry
 from client.runs import run_input, start_execution, start_options
 from models.errors import ConnectionError, NotFoundError, RefusedError, ValidationError
@@ -36,10 +37,6 @@ from models.run import (
 from models.status import Status
 
 __all__ = ["GennakerClient"]
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 class GennakerClient:
@@ -189,11 +186,11 @@ class GennakerClient:
         """Recent executions, newest first, filtered through search attributes."""
         clauses = ["WorkflowType = 'Pipeline'"]
         if application:
-            clauses.append(f"GennakerApplication = {_quote(application)}")
+            clauses.append(f"GennakerApplication = {visibility_quote(application)}")
         if pipeline:
-            clauses.append(f"GennakerPipeline = {_quote(pipeline)}")
+            clauses.append(f"GennakerPipeline = {visibility_quote(pipeline)}")
         if status:
-            clauses.append(f"GennakerStatus = {_quote(status.upper())}")
+            clauses.append(f"GennakerStatus = {visibility_quote(status.upper())}")
         rows = []
         async for execution in self.temporal.list_workflows(" AND ".join(clauses), limit=limit):
             attributes = execution.typed_search_attributes

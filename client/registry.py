@@ -10,16 +10,13 @@ from typing import Any
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
-    WorkflowExecutionStatus,
     WorkflowHandle,
-    WorkflowQueryFailedError,
-    WorkflowQueryRejectedError,
     WorkflowUpdateFailedError,
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from client.entities import query_if_running, update_failure, visibility_quote
 from models.errors import FieldProblem, NotFoundError, PipelineError, RefusedError
 from models.ids import config_workflow_id
 from models.pipeline import Pipeline
@@ -37,17 +34,6 @@ from workflows.registry import (
 __all__ = ["Registry"]
 
 _CLOSE_WAIT_SECONDS = 10.0
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def _failure(err: WorkflowUpdateFailedError) -> ApplicationError | None:
-    cause: BaseException | None = err.cause
-    while cause is not None and not isinstance(cause, ApplicationError):
-        cause = cause.__cause__
-    return cause
 
 
 class Registry:
@@ -103,7 +89,7 @@ class Registry:
                 )
                 return result
             except WorkflowUpdateFailedError as err:
-                failure = _failure(err)
+                failure = update_failure(err)
                 if failure is None:
                     raise
                 if failure.type == "Deleted":
@@ -188,7 +174,7 @@ class Registry:
         try:
             return await handle.execute_update(name, arg, result_type=result_type)
         except WorkflowUpdateFailedError as err:
-            failure = _failure(err)
+            failure = update_failure(err)
             if failure is not None and failure.type == "Deleted":
                 raise self._not_found(record.application, record.name) from None
             raise RefusedError(failure.message if failure else str(err)) from None
@@ -227,21 +213,9 @@ class Registry:
         return NotFoundError(f"no saved pipeline {key!r} in application {application!r}")
 
     async def _query(self, application: str, name: str) -> PipelineRecord | None:
-        handle = self._handle(application, name)
-        try:
-            description = await handle.describe()
-        except RPCError as err:
-            if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
-                return None
-            raise
-        if description.status != WorkflowExecutionStatus.RUNNING:
-            return None
-        try:
-            result: PipelineRecord = await handle.query("record", result_type=PipelineRecord)
-        except (WorkflowQueryFailedError, WorkflowQueryRejectedError):
-            return None  # deleted while we looked
+        record = await query_if_running(self._handle(application, name), "record", PipelineRecord)
         # An entry whose first apply was refused has nothing saved (and is about to end).
-        return result if result.versions else None
+        return record if record is not None and record.versions else None
 
     async def list(self, application: str | None = None) -> builtins.list[dict[str, Any]]:
         """Summaries (the memo) of every saved pipeline, optionally of one application.
@@ -252,7 +226,7 @@ class Registry:
         """
         query = "WorkflowType = 'PipelineConfig' AND ExecutionStatus = 'Running'"
         if application:
-            query += f" AND GennakerApplication = {_quote(application)}"
+            query += f" AND GennakerApplication = {visibility_quote(application)}"
         return await self._summaries(query)
 
     async def following(self) -> builtins.list[dict[str, Any]]:

@@ -41,6 +41,7 @@ def expression_function(name: str) -> Callable[[FunctionFactory], FunctionFactor
 
     return register
 
+
 # Structural keys are not part of a stage's context (Orca moves them out of it too).
 _STRUCTURAL = frozenset({"refId", "requisiteStageRefIds", "type", "name"})
 

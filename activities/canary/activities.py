@@ -17,19 +17,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from temporalio import activity
-from temporalio.client import (
-    WorkflowExecutionStatus,
-    WorkflowQueryFailedError,
-    WorkflowQueryRejectedError,
-)
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
 from activities.canary.analysis import judge_run, parse_config
 from activities.canary.sources import Sources
+from client.canary import CanaryConfigs
 from models.config import GennakerConfig
-from models.errors import CanaryConfigError, ProviderError
-from workflows.canary.configs import canary_config_workflow_id
+from models.errors import CanaryConfigError, NotFoundError, ProviderError
 from workflows.canary.messages import (
     CanaryConfigRecord,
     JudgementRequest,
@@ -99,26 +93,14 @@ class CanaryActivities:
         )
 
     async def _saved(self, config_id: str) -> CanaryConfigRecord:
-        handle = activity.client().get_workflow_handle(canary_config_workflow_id(config_id))
-        missing = ApplicationError(
-            f"no saved canary config {config_id!r} (save one with `gennaker canary config apply`)",
-            type="CanaryConfigNotFound",
-            non_retryable=True,
-        )
         try:
-            description = await handle.describe()
-            if description.status != WorkflowExecutionStatus.RUNNING:
-                raise missing
-            record: CanaryConfigRecord = await handle.query("get", result_type=CanaryConfigRecord)
-        except RPCError as err:
-            if err.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.INVALID_ARGUMENT):
-                raise missing from None
-            raise
-        except (WorkflowQueryFailedError, WorkflowQueryRejectedError):
-            raise missing from None
-        if not record.versions:
-            raise missing
-        return record
+            return await CanaryConfigs(activity.client()).get(config_id)
+        except NotFoundError:
+            raise ApplicationError(
+                f"no saved canary config {config_id!r} (save one with `gennaker canary config apply`)",
+                type="CanaryConfigNotFound",
+                non_retryable=True,
+            ) from None
 
     @activity.defn(name="canary.judge")
     def judge(self, request: JudgementRequest) -> JudgementSummary:

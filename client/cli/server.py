@@ -90,7 +90,7 @@ async def serve_workers(workers: Sequence[Worker], stop: asyncio.Event) -> None:
     for run in runs:
         try:
             await run
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - every worker must stop; the first failure is raised
             failure = failure or err
     if failure is not None:
         raise failure
@@ -155,7 +155,7 @@ def worker_command(queue: str, config_path: str | None, settings: Settings) -> N
         console.print(f"serving {names} on {settings.address} (namespace {settings.namespace})")
         try:
             await serve_workers(workers, stop)
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - one line for the operator, not a traceback
             error_line(f"worker stopped: {_first_line(err)}")
             return EXIT_NOT_SUCCEEDED
         return EXIT_OK
@@ -240,7 +240,7 @@ def up_command(
         code = EXIT_BAD_INPUT
     except KeyboardInterrupt:
         pass  # stopped while starting: a clean stop all the same
-    except Exception as err:
+    except Exception as err:  # noqa: BLE001 - one line, and the server is still stopped below
         error_line(f"gennaker up: {_first_line(err)}")
         code = EXIT_NOT_SUCCEEDED
     finally:

@@ -36,7 +36,9 @@ def test_demo_prints_a_succeeded_run_and_a_reachable_ui_link(tmp_path: Path) -> 
             if ready:
                 output += os.read(process.stdout.fileno(), 65536).decode(errors="replace")
         assert "demo succeeded" in output, output[-3000:]
-        assert re.search(r"Release pipeline\s+│\s+demo/release/\S+\s+│\s+SUCCEEDED", output), output[-3000:]
+        assert re.search(r"Release pipeline\s+│\s+demo/release/\S+\s+│\s+SUCCEEDED", output), (
+            output[-3000:]
+        )
         link = re.search(r"Web UI: (http://127\.0\.0\.1:\d+)", output)
         assert link, output[-3000:]
         page = httpx.get(link.group(1), timeout=10, follow_redirects=True)
