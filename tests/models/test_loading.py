@@ -13,7 +13,7 @@ from models.pipeline import resolve_parameters
 from models.stages import ManualJudgmentStage, WaitStage, WebhookStage
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "spinnaker"
-SHARED = Path(__file__).parents[3] / "shared" / "fixtures" / "spinnaker-istio-canary"
+SHARED = Path(__file__).parents[1] / "fixtures" / "spinnaker-istio-canary"
 
 
 def pipeline(*stages: dict[str, object], **fields: object) -> dict[str, object]:

@@ -413,10 +413,14 @@ def test_planning_imports_no_temporal() -> None:
     assert result.stdout.strip() == ""
 
 
-FIXTURE = Path("/work/shared/fixtures/spinnaker-istio-canary/canary-deploy-pipeline.json")
+FIXTURE = (
+    Path(__file__).parents[2]
+    / "fixtures"
+    / "spinnaker-istio-canary"
+    / "canary-deploy-pipeline.json"
+)
 
 
-@pytest.mark.skipif(not FIXTURE.exists(), reason="the shared Spinnaker fixtures are not here")
 def test_exported_spinnaker_canary_stages_load_and_plan() -> None:
     stages = [s for s in json.loads(FIXTURE.read_text())["stages"] if s["type"] == "kayentaCanary"]
     assert len(stages) == 3

@@ -16,7 +16,7 @@ from tests.conftest import make_pipeline
 from tests.workflows.kubernetes.conftest import account_config, kubernetes_workers
 from tests.workflows.kubernetes.test_deploy import listed, live
 
-SHARED = Path(__file__).parents[4] / "shared" / "fixtures" / "spinnaker-istio-canary"
+SHARED = Path(__file__).parents[2] / "fixtures" / "spinnaker-istio-canary"
 
 
 async def test_prod_deploy_then_canary_failed_pipelines_run(
