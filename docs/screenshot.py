@@ -26,7 +26,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter  # noqa: E402
 from client.cli.server import serve_workers  # noqa: E402
 from client.client import GennakerClient  # noqa: E402
 from emulators.chromium import render  # noqa: E402
-from emulators.temporal import DevServer, free_port  # noqa: E402
+from emulators.process import free_ports  # noqa: E402
+from emulators.temporal import DevServer  # noqa: E402
 from models.config import GennakerConfig  # noqa: E402
 from models.execution import ExecutionView  # noqa: E402
 from models.pipeline import Pipeline  # noqa: E402
@@ -110,7 +111,8 @@ async def _until(client: GennakerClient, execution_id: str, done: str) -> Execut
 
 async def capture(out: Path = DEFAULT_OUT, *, width: int = 1400, height: int = 900) -> Capture:
     """Stage a finished and a waiting run, then photograph the Web UI's list of them."""
-    with DevServer(port=free_port(), ui_port=free_port()) as server:
+    port, ui_port = free_ports(2)
+    with DevServer(port=port, ui_port=ui_port) as server:
         temporal = await Client.connect(server.address, data_converter=pydantic_data_converter)
         queues = TaskQueues()
         workers = build_workers(temporal, GennakerConfig(), queues, kinds=("pipelines",))

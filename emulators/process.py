@@ -14,7 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 
-__all__ = ["free_port", "spawn", "stop_process", "wait_until_answering"]
+__all__ = ["free_port", "free_ports", "spawn", "stop_process", "wait_until_answering"]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -22,6 +22,20 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+def free_ports(count: int, host: str = "127.0.0.1") -> list[int]:
+    """``count`` distinct free ports (two calls of :func:`free_port` may return the same one)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sockets.append(sock)
+            sock.bind((host, 0))  # held open until all are chosen, so none repeats
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def spawn(

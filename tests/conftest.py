@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -20,6 +22,7 @@ from temporalio.worker import Worker
 from client.client import GennakerClient
 from emulators.temporal import temporal_cli, test_server_binary
 from models.config import GennakerConfig
+from models.execution import ExecutionView
 from models.run import TaskQueues
 from models.search import SEARCH
 from workers.build import WorkerOptions, build_workers
@@ -94,8 +97,6 @@ async def running_workers(
     workers: list[Worker] = build_workers(
         client, config or GennakerConfig(), queues, kinds=kinds, options=options
     )
-    import asyncio
-
     tasks = [asyncio.create_task(w.run()) for w in workers]
     try:
         yield GennakerClient(client, queues)
@@ -130,3 +131,40 @@ def tmp_home(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """A scratch HOME (tools such as Packer and kubectl write caches there)."""
     monkeypatch.setenv("HOME", str(tmp_path))
     yield tmp_path
+
+
+@pytest.fixture(scope="session")
+def aws_credentials() -> Iterator[None]:
+    """Dummy credentials for boto3's chain (moto takes any); never the developer's real ones."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.setenv("AWS_SESSION_TOKEN", "testing")
+        patch.setenv("AWS_CONFIG_FILE", "/nonexistent/gennaker-test-config")
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/gennaker-test-credentials")
+        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+        patch.delenv("AWS_PROFILE", raising=False)
+        yield
+
+
+async def until_view(
+    gennaker: GennakerClient,
+    execution_id: str,
+    check: Callable[[ExecutionView], bool],
+    timeout: float = 30,
+    *,
+    fail_when_complete: bool = False,
+) -> ExecutionView:
+    """Poll a run's execution view until ``check`` holds.
+
+    Args:
+        fail_when_complete: Give up at once if the run ends without ``check`` holding.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        view = await gennaker.status(execution_id)
+        if check(view):
+            return view
+        if (fail_when_complete and view.status.complete) or time.monotonic() > deadline:
+            raise AssertionError(f"condition not met; last view: {view.model_dump_json(indent=1)}")
+        await asyncio.sleep(0.1)

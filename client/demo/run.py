@@ -23,7 +23,8 @@ from temporalio.worker import Worker
 from client.cli.output import stage_table, status_text
 from client.client import GennakerClient
 from client.demo.core import ci_service, run_core_demo
-from emulators.temporal import DevServer, free_port, port_is_free
+from emulators.process import free_ports
+from emulators.temporal import DevServer, port_is_free
 from models.config import GennakerConfig
 from models.execution import ExecutionView
 from models.run import TaskQueues
@@ -64,8 +65,9 @@ class DemoResult:
 
 def _ports() -> tuple[int, int]:
     # The usual ports when they are free, so the printed link is the familiar one.
-    port = 7233 if port_is_free(7233) else free_port()
-    ui_port = 8233 if port_is_free(8233) and port != 8233 else free_port()
+    spare, spare_ui = free_ports(2)
+    port = 7233 if port_is_free(7233) else spare
+    ui_port = 8233 if port_is_free(8233) else spare_ui
     return port, ui_port
 
 

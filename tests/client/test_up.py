@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from emulators.process import free_ports
 from emulators.temporal import free_port, port_is_free
 from tests.client.helpers import Background, gennaker, process_alive, server_children
 from workers.build import QUEUE_KINDS
@@ -38,7 +39,7 @@ def _doctor_until_green(address: str, home: Path, *skip_flags: str) -> str:
 
 @pytest.mark.integration
 def test_up_serves_every_queue_doctor_is_green_and_sigterm_stops_all(tmp_path: Path) -> None:
-    port, ui_port = free_port(), free_port()
+    port, ui_port = free_ports(2)
     address = f"127.0.0.1:{port}"
     with Background("up", "--port", port, "--ui-port", ui_port, home=tmp_path) as up:
         printed = up.wait_for("Ctrl-C stops everything", timeout=40)
@@ -68,7 +69,7 @@ def test_up_serves_every_queue_doctor_is_green_and_sigterm_stops_all(tmp_path: P
 
 @pytest.mark.integration
 def test_up_in_memory_stops_on_ctrl_c(tmp_path: Path) -> None:
-    port, ui_port = free_port(), free_port()
+    port, ui_port = free_ports(2)
     with Background("up", "--port", port, "--ui-port", ui_port, "--memory", home=tmp_path) as up:
         printed = up.wait_for("Ctrl-C stops everything", timeout=40)
         assert "(in memory)" in printed
@@ -108,10 +109,8 @@ def test_up_names_the_ports_that_are_taken(tmp_path: Path, listening: int) -> No
 def test_up_refuses_a_bad_config_file_naming_the_key(tmp_path: Path) -> None:
     config = tmp_path / "gennaker.yaml"
     config.write_text("aws:\n  accounts:\n    - name: prod\n      regions: []\n")
-    port = free_port()
-    result = gennaker(
-        "up", "--port", port, "--ui-port", free_port(), "--config", config, home=tmp_path
-    )
+    port, ui_port = free_ports(2)
+    result = gennaker("up", "--port", port, "--ui-port", ui_port, "--config", config, home=tmp_path)
     assert result.returncode == 2
     assert str(config) in result.stderr
     assert "aws.accounts[0].regions" in result.stderr

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from emulators.process import free_ports
 from emulators.temporal import DevServer, PortsTaken, free_port, port_is_free
 from tests.client.helpers import process_alive
 
@@ -37,7 +38,8 @@ def test_taken_ports_are_all_named_and_nothing_starts() -> None:
 
 @pytest.mark.integration
 def test_start_waits_for_the_ui_and_stop_leaves_nothing(tmp_path: Path) -> None:
-    server = DevServer(port=free_port(), ui_port=free_port(), db_file=tmp_path / "t.db")
+    port, ui_port = free_ports(2)
+    server = DevServer(port=port, ui_port=ui_port, db_file=tmp_path / "t.db")
     with server:
         assert server.pid is not None and process_alive(server.pid)
         assert server.ui_url is not None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -19,7 +18,7 @@ from models.execution import ExecutionView
 from models.loading import parse_pipeline
 from models.run import JudgeRequest
 from models.status import Status
-from tests.conftest import make_pipeline, running_workers
+from tests.conftest import make_pipeline, running_workers, until_view
 
 ROLES = GennakerConfig(roles={"alice": ["release-managers"], "bob": ["developers"]})
 
@@ -43,14 +42,7 @@ async def until(
     timeout: float = 20,
 ) -> ExecutionView:
     """Poll the execution view until ``check`` holds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        view = await gennaker.status(execution_id)
-        if check(view):
-            return view
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met; last view: {view.model_dump_json(indent=1)}")
-        await asyncio.sleep(0.1)
+    return await until_view(gennaker, execution_id, check, timeout)
 
 
 def waiting_for_judgment(ref: str) -> Callable[[ExecutionView], bool]:

@@ -22,21 +22,7 @@ ACCOUNT = "test"
 
 
 @pytest.fixture(scope="session")
-def _aws_environment() -> Iterator[None]:
-    """Dummy credentials for boto3's chain; never the developer's real ones."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        patch.setenv("AWS_SESSION_TOKEN", "testing")
-        patch.setenv("AWS_CONFIG_FILE", "/nonexistent/gennaker-test-config")
-        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/gennaker-test-credentials")
-        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        patch.delenv("AWS_PROFILE", raising=False)
-        yield
-
-
-@pytest.fixture(scope="session")
-def moto_server(_aws_environment: None) -> Iterator[MotoServer]:
+def moto_server(aws_credentials: None) -> Iterator[MotoServer]:
     """One moto server for the whole session, on a free port."""
     with MotoServer() as server:
         yield server

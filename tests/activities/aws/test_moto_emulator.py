@@ -21,7 +21,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def test_start_reset_stop(_aws_environment: None) -> None:
+def test_start_reset_stop(aws_credentials: None) -> None:
     server = MotoServer()
     with pytest.raises(GennakerError, match="not running"):
         _ = server.url

@@ -13,7 +13,6 @@ from client.demo_aws import CLUSTER, _cluster_state, run_aws_demo
 from models.status import Status
 from tests.activities.aws import conftest as moto_fixtures
 
-_aws_environment = moto_fixtures._aws_environment
 moto_server = moto_fixtures.moto_server
 moto_url = moto_fixtures.moto_url
 

@@ -18,7 +18,6 @@ from tests.workflows.aws.stack import ACCOUNT, REGIONS, AwsStack
 from workers.build import WorkerOptions
 
 # moto's fixtures (one server for this directory, reset before every test).
-_aws_environment = moto_fixtures._aws_environment
 _aws_session = moto_fixtures._aws_session
 moto_server = moto_fixtures.moto_server
 moto_url = moto_fixtures.moto_url

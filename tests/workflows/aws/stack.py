@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +12,7 @@ from models.execution import ExecutionView, StageView
 from models.loading import parse_pipeline
 from models.status import Status
 from tests.activities.aws.conftest import Aws, FakeHealth, Networks
+from tests.conftest import until_view
 
 ACCOUNT = "test"
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1")
@@ -169,15 +168,8 @@ async def until(
     check: Callable[[ExecutionView], bool],
     timeout: float = 30,
 ) -> ExecutionView:
-    """Poll the execution view until ``check`` holds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        view = await gennaker.status(execution_id)
-        if check(view):
-            return view
-        if view.status.complete or time.monotonic() > deadline:
-            raise AssertionError(f"condition not met; last view: {view.model_dump_json(indent=1)}")
-        await asyncio.sleep(0.1)
+    """Poll the execution view until ``check`` holds (failing at once if the run ends)."""
+    return await until_view(gennaker, execution_id, check, timeout, fail_when_complete=True)
 
 
 def stage_of(view: ExecutionView, key: str) -> StageView:

@@ -30,21 +30,7 @@ def prometheus(history: History) -> Iterator[PrometheusServer]:
 
 
 @pytest.fixture(scope="session")
-def aws_environment() -> Iterator[None]:
-    """Dummy credentials for boto3's chain; never the developer's real ones."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
-        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-        patch.setenv("AWS_SESSION_TOKEN", "testing")
-        patch.setenv("AWS_CONFIG_FILE", "/nonexistent/gennaker-test-config")
-        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/gennaker-test-credentials")
-        patch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-        patch.delenv("AWS_PROFILE", raising=False)
-        yield
-
-
-@pytest.fixture(scope="session")
-def moto(aws_environment: None, history: History) -> Iterator[MotoServer]:
+def moto(aws_credentials: None, history: History) -> Iterator[MotoServer]:
     """moto in server mode, with the same history in CloudWatch."""
     with MotoServer() as server:
         put_cloudwatch_history(server.url, history)
