@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import click
@@ -217,15 +216,15 @@ async def _heartbeats(client: Client, namespace: str, queue: str) -> list[Worker
 
 
 def _stopped(poller: PollerInfo, heartbeats: list[WorkerHeartbeat]) -> bool:
-    """True when the worker behind ``poller`` said it shut down after its last poll."""
+    """True when the worker behind ``poller`` said, last, that it shut down after its last poll."""
     mine = [beat for beat in heartbeats if beat.worker_identity == poller.identity]
-    if any(beat.status == WorkerStatus.WORKER_STATUS_RUNNING for beat in mine):
+    if not mine:
         return False
-    last_poll: datetime = poller.last_access_time.ToDatetime()
-    # A later poll under the same identity means a new worker took its place.
-    return any(
-        beat.status in _STOPPED and beat.heartbeat_time.ToDatetime() >= last_poll for beat in mine
-    )
+    # Only the newest heartbeat counts: an older RUNNING one is from before the shutdown,
+    # and a worker that came back under the same identity sends a newer RUNNING one. (Its
+    # last polls can land just after the shutdown heartbeat, so poll times prove nothing.)
+    latest = max(mine, key=lambda beat: beat.heartbeat_time.ToDatetime())
+    return latest.status in _STOPPED
 
 
 @click.command("doctor")
