@@ -13,19 +13,16 @@ groups. Never test health-gated logic against moto's own health.
 from __future__ import annotations
 
 import functools
-import os
 import shutil
-import subprocess
 import sys
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 
 import boto3
 
-from emulators.process import free_port, spawn, stop_process, wait_until_answering
+from emulators.process import HttpService
 from models.errors import GennakerError
 
 __all__ = ["MotoNetwork", "MotoServer", "seed_network"]
@@ -51,7 +48,7 @@ def _moto_server() -> str:
     raise GennakerError("cannot find 'moto_server': install the PyPI package moto[server]")
 
 
-class MotoServer:
+class MotoServer(HttpService):
     """A ``moto_server`` process on a free port; a context manager.
 
     Args:
@@ -60,87 +57,17 @@ class MotoServer:
         log_path: Where the server's output goes (discarded when None).
     """
 
-    def __init__(
-        self,
-        host: str = "127.0.0.1",
-        *,
-        startup_timeout: float = 30.0,
-        log_path: str | os.PathLike[str] | None = None,
-    ) -> None:
-        self.host = host
-        self.port: int | None = None
-        self._startup_timeout = startup_timeout
-        self._log_path = log_path
-        self._process: subprocess.Popen[bytes] | None = None
+    name = "moto"
+    ready_path = "/moto-api/"
 
-    @property
-    def url(self) -> str:
-        """The endpoint URL for boto3 (``endpoint_url``) and Packer.
-
-        Raises:
-            GennakerError: The server is not running.
-        """
-        if self.port is None or self._process is None:
-            raise GennakerError("the moto server is not running")
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        """The server's process id, while it runs."""
-        return self._process.pid if self._process is not None else None
-
-    def start(self) -> MotoServer:
-        """Start the server and wait until it answers.
-
-        A port found free can be taken before the server binds it, so a server
-        that dies at once is tried again on another port.
-
-        Raises:
-            GennakerError: The server did not start.
-        """
-        if self._process is not None:
-            return self
-        last_error = "no attempt"
-        for _ in range(3):
-            port = free_port(self.host)
-            process = self._spawn(port)
-            self._process, self.port = process, port
-            error = self._wait_ready()
-            if error is None:
-                return self
-            last_error = error
-            self.stop()
-        raise GennakerError(f"moto_server did not start: {last_error}")
-
-    def _spawn(self, port: int) -> subprocess.Popen[bytes]:
-        return spawn([_moto_server(), "-H", self.host, "-p", str(port)], self._log_path)
-
-    def _wait_ready(self) -> str | None:
-        assert self._process is not None
-        return wait_until_answering(self._process, f"{self.url}/moto-api/", self._startup_timeout)
+    def _command(self, port: int) -> list[str]:
+        return [_moto_server(), "-H", self.host, "-p", str(port)]
 
     def reset(self) -> None:
         """Forget every resource (``POST /moto-api/reset``)."""
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
         with urllib.request.urlopen(request, timeout=30) as response:
             response.read()
-
-    def stop(self) -> None:
-        """Stop the process this object started (by its pid); safe to call twice."""
-        process, self._process = self._process, None
-        self.port = None
-        stop_process(process)
-
-    def __enter__(self) -> MotoServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 @dataclass(frozen=True)

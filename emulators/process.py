@@ -13,8 +13,19 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
+from types import TracebackType
+from typing import ClassVar, Self
 
-__all__ = ["free_port", "free_ports", "spawn", "stop_process", "wait_until_answering"]
+from models.errors import GennakerError
+
+__all__ = [
+    "HttpService",
+    "free_port",
+    "free_ports",
+    "spawn",
+    "stop_process",
+    "wait_until_answering",
+]
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -82,3 +93,107 @@ def stop_process(process: subprocess.Popen[bytes] | None, timeout: float = 10.0)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+class HttpService:
+    """A stand-in served over HTTP by a child process on a free port; a context manager.
+
+    Subclasses say what to run (:meth:`_command`) and where it answers when ready
+    (``ready_path``); this class finds a port, starts it, waits, retries on another
+    port if the chosen one was taken meanwhile, and stops exactly its own process.
+
+    Args:
+        host: The address to listen on.
+        startup_timeout: Seconds to wait for the service to answer.
+        log_path: Where its output goes (discarded when None).
+    """
+
+    name: ClassVar[str] = "service"
+    ready_path: ClassVar[str] = "/"
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        *,
+        startup_timeout: float = 30.0,
+        log_path: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.host = host
+        self.port: int | None = None
+        self._startup_timeout = startup_timeout
+        self._log_path = log_path
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The base URL.
+
+        Raises:
+            GennakerError: The service is not running.
+        """
+        if self.port is None or self._process is None:
+            raise GennakerError(f"the {self.name} server is not running")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        """The process id, while it runs."""
+        return self._process.pid if self._process is not None else None
+
+    def _command(self, port: int) -> list[str]:
+        """The command line that serves on ``port``."""
+        raise NotImplementedError
+
+    def _prepare(self) -> None:
+        """Work before the first start (Prometheus backfills its history)."""
+
+    def _cleanup(self) -> None:
+        """Work after the process stopped (remove scratch data)."""
+
+    def start(self) -> Self:
+        """Start the service and wait until it answers.
+
+        Raises:
+            GennakerError: It did not start (three ports tried).
+        """
+        if self._process is not None:
+            return self
+        try:
+            self._prepare()
+            last_error = "no attempt"
+            for _ in range(3):
+                # A port found free can be taken before the service binds it: try another.
+                port = free_port(self.host)
+                self._process, self.port = spawn(self._command(port), self._log_path), port
+                error = wait_until_answering(
+                    self._process, f"{self.url}{self.ready_path}", self._startup_timeout
+                )
+                if error is None:
+                    return self
+                last_error = error
+                self._terminate()
+            raise GennakerError(f"{self.name} did not start: {last_error}")
+        except BaseException:
+            self.stop()
+            raise
+
+    def _terminate(self) -> None:
+        process, self._process = self._process, None
+        self.port = None
+        stop_process(process)
+
+    def stop(self) -> None:
+        """Stop the process this object started (by its pid); safe to call twice."""
+        self._terminate()
+        self._cleanup()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

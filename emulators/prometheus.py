@@ -19,9 +19,8 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 
-from emulators.process import free_port, spawn, stop_process, wait_until_answering
+from emulators.process import HttpService
 from models.errors import GennakerError
 
 __all__ = ["OpenMetricsSeries", "PrometheusServer", "openmetrics_text", "web_service_history"]
@@ -145,7 +144,7 @@ def web_service_history(
     ]
 
 
-class PrometheusServer:
+class PrometheusServer(HttpService):
     """A ``prometheus`` process on a free port, over a backfilled TSDB; a context manager.
 
     Args:
@@ -155,6 +154,9 @@ class PrometheusServer:
         log_path: Where the server's output goes (discarded when None).
     """
 
+    name = "prometheus"
+    ready_path = "/-/ready"
+
     def __init__(
         self,
         series: Iterable[OpenMetricsSeries] = (),
@@ -163,57 +165,23 @@ class PrometheusServer:
         startup_timeout: float = 30.0,
         log_path: str | os.PathLike[str] | None = None,
     ) -> None:
-        self.host = host
-        self.port: int | None = None
+        super().__init__(host, startup_timeout=startup_timeout, log_path=log_path)
         self._series = list(series)
-        self._startup_timeout = startup_timeout
-        self._log_path = log_path
-        self._process: subprocess.Popen[bytes] | None = None
         self._scratch: tempfile.TemporaryDirectory[str] | None = None
 
     @property
-    def url(self) -> str:
-        """The base URL (a metrics account's ``url``).
+    def _root(self) -> Path:
+        assert self._scratch is not None
+        return Path(self._scratch.name)
 
-        Raises:
-            GennakerError: The server is not running.
-        """
-        if self.port is None or self._process is None:
-            raise GennakerError("the Prometheus server is not running")
-        return f"http://{self.host}:{self.port}"
-
-    @property
-    def pid(self) -> int | None:
-        """The server's process id, while it runs."""
-        return self._process.pid if self._process is not None else None
-
-    def start(self) -> PrometheusServer:
-        """Backfill the history, start the server and wait until it is ready.
-
-        Raises:
-            GennakerError: ``promtool`` refused the history, or the server did not start.
-        """
-        if self._process is not None:
-            return self
+    def _prepare(self) -> None:
+        """Write the config and backfill the history (before the server starts)."""
         self._scratch = tempfile.TemporaryDirectory(prefix="gennaker-prometheus-")
-        root = Path(self._scratch.name)
-        (root / "prometheus.yml").write_text(_CONFIG)
-        data = root / "data"
+        (self._root / "prometheus.yml").write_text(_CONFIG)
+        data = self._root / "data"
         data.mkdir()
         if self._series:
-            self._backfill(root, data)
-        last_error = "no attempt"
-        for _ in range(3):
-            # A port found free can be taken before Prometheus binds it: try another.
-            self.port = free_port(self.host)
-            self._process = self._spawn(root, data)
-            error = self._wait_ready()
-            if error is None:
-                return self
-            last_error = error
-            self._terminate()
-        self.stop()
-        raise GennakerError(f"prometheus did not start: {last_error}")
+            self._backfill(self._root, data)
 
     def _backfill(self, root: Path, data: Path) -> None:
         history = root / "history.om"
@@ -236,41 +204,19 @@ class PrometheusServer:
             detail = (result.stderr.strip() or result.stdout.strip()).splitlines()[-1:]
             raise GennakerError(f"promtool could not backfill the history: {' '.join(detail)}")
 
-    def _spawn(self, root: Path, data: Path) -> subprocess.Popen[bytes]:
-        command = [
+    def _command(self, port: int) -> list[str]:
+        return [
             _binary("prometheus"),
-            f"--config.file={root / 'prometheus.yml'}",
-            f"--storage.tsdb.path={data}",
+            f"--config.file={self._root / 'prometheus.yml'}",
+            f"--storage.tsdb.path={self._root / 'data'}",
             # Retention counts back from the newest block; keep whatever was backfilled.
             "--storage.tsdb.retention.time=3650d",
-            f"--web.listen-address={self.host}:{self.port}",
+            f"--web.listen-address={self.host}:{port}",
             "--log.level=warn",
         ]
-        return spawn(command, self._log_path)
 
-    def _wait_ready(self) -> str | None:
-        assert self._process is not None
-        return wait_until_answering(self._process, f"{self.url}/-/ready", self._startup_timeout)
-
-    def _terminate(self) -> None:
-        process, self._process = self._process, None
-        self.port = None
-        stop_process(process)
-
-    def stop(self) -> None:
-        """Stop the process this object started (by its pid) and remove its data."""
-        self._terminate()
+    def _cleanup(self) -> None:
+        """Remove the server's data."""
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None
-
-    def __enter__(self) -> PrometheusServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
