@@ -78,6 +78,11 @@ async def skip_env() -> AsyncIterator[WorkflowEnvironment]:
         yield env
 
 
+UNREACHABLE = "127.0.0.1:1"
+"""An address nothing answers on. Not a "free" ephemeral port: connecting to one of those
+can, rarely, connect the socket to itself and look like a server."""
+
+
 def unique_queues() -> TaskQueues:
     """Task queues no other test uses."""
     return TaskQueues.with_suffix(uuid.uuid4().hex[:8])

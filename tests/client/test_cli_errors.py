@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from emulators.temporal import free_port
 from tests.client.helpers import gennaker
+from tests.conftest import UNREACHABLE
 
 BAD_JSON = """{"application": "shop", "name": "deploy", "stages": [
   {"refId": "1", "type": "wait", "waitTime": 1},
@@ -53,7 +53,7 @@ def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
 def test_an_unreachable_server_gives_one_line_naming_the_address(
     tmp_path: Path, command: list[str]
 ) -> None:
-    address = f"127.0.0.1:{free_port()}"
+    address = UNREACHABLE
     line = _one_error_line(gennaker(*command, "--address", address, home=tmp_path))
     assert f"cannot reach Temporal at {address}" in line
 
@@ -73,7 +73,7 @@ def test_an_invalid_pipeline_file_exits_2_naming_file_and_field(
 ) -> None:
     (tmp_path / name).write_text(text)
     # No server is needed: the file is refused before anything connects.
-    address = f"127.0.0.1:{free_port()}"
+    address = UNREACHABLE
     extra = [] if command[1] == "validate" else ["--address", address]
     line = _one_error_line(gennaker(*command, name, *extra, home=tmp_path))
     assert line.startswith(f"error: {name}: {field}: ")
@@ -122,7 +122,7 @@ def test_unreadable_tls_files_are_named(tmp_path: Path) -> None:
         "status",
         "x",
         "--address",
-        f"127.0.0.1:{free_port()}",
+        UNREACHABLE,
         "--tls-cert",
         "missing-cert.pem",
         "--tls-key",

@@ -12,6 +12,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from tests.client.helpers import Background, gennaker
+from tests.conftest import UNREACHABLE
 
 PIPELINE = """\
 application: doctorapp
@@ -141,9 +142,8 @@ def test_doctor_names_a_missing_namespace(dev_env: WorkflowEnvironment, tmp_path
 
 
 def test_doctor_says_the_server_is_unreachable(tmp_path: Path) -> None:
-    from emulators.temporal import free_port
 
-    address = f"127.0.0.1:{free_port()}"
+    address = UNREACHABLE
     code, report = _doctor(address, tmp_path, "", "--json")
     assert code == 1
     shown = json.loads(report)

@@ -11,9 +11,10 @@ from temporalio.exceptions import ApplicationError
 from activities.kubernetes import ClientFactory, classify
 from activities.kubernetes import operations as ops
 from activities.kubernetes.clients import AccountClient
-from emulators.kubernetes import KubernetesSimulator, free_port, write_kubeconfig
+from emulators.kubernetes import KubernetesSimulator, write_kubeconfig
 from models.config import GennakerConfig
 from models.kubernetes import DeployManifestsRequest, FindManifestsRequest, ManifestRef, Moniker
+from tests.conftest import UNREACHABLE
 
 DEPLOYMENT = {
     "apiVersion": "apps/v1",
@@ -114,7 +115,7 @@ def test_errors_are_classified_and_name_the_object(client: AccountClient) -> Non
 
 
 def test_an_unreachable_cluster_is_retryable(tmp_path: Path) -> None:
-    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", f"http://127.0.0.1:{free_port()}")
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", f"http://{UNREACHABLE}")
     with pytest.raises(Exception) as unreachable:
         ClientFactory(_config(kubeconfig)).for_account("local")
     failure = classify(unreachable.value, account="local", what="deploying")
