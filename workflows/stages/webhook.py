@@ -55,7 +55,13 @@ class WebhookHandler(BaseHandler):
                 **({"retry_status_codes": retry_codes} if retry_codes is not None else {}),
             )
             response = await ctx.activity(
-                "webhook.call", call, result_type=HttpResponse, target=f"{stage.method} {stage.url}"
+                "webhook.call",
+                call,
+                result_type=HttpResponse,
+                target=f"{stage.method} {stage.url}",
+                # One request's timeout plus a margin: a worker that dies mid-call is
+                # noticed (and the call retried) in a minute or two, not five.
+                start_to_close=timedelta(seconds=call.timeout_seconds + 30),
             )
             assert response is not None
             webhook: dict[str, Any] = {"statusCode": response.status_code, "body": response.body}
